@@ -1,0 +1,1 @@
+"""dlt sources of Fitness ELT, one package per source (verified-source layout)."""

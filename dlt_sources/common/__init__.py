@@ -1,0 +1,1 @@
+"""Pieces every source shares: quarantine rows, inbox files, safe number parsing."""

@@ -1,0 +1,1 @@
+"""Dagster assets: one module per source, plus dbt (and later ML and the report site)."""

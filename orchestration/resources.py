@@ -1,0 +1,105 @@
+"""Dagster resources, configured once in definitions.py from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import dlt
+from pydantic import PrivateAttr
+
+from dlt_sources.common.token_store import TokenStore
+from dlt_sources.withings.helpers import WithingsClient
+from dlt_sources.withings.settings import DEFAULT_API_BASE
+
+from .athletes import Athlete, ensure_athlete, list_athletes
+from .inbox import Inbox
+from .settings import Settings
+from .warehouse import Warehouse, resolve_warehouse
+
+RAW_DATASET = "raw"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The PostgreSQL warehouse plus the local folders (inbox, archive, dlt state, secrets)."""
+
+    data_dir: str
+    database_url: str | None = None
+    default_timezone: str = "Europe/Paris"
+
+    _warehouse: Warehouse | None = PrivateAttr(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            data_dir=Path(self.data_dir),
+            database_url=self.database_url,
+            default_athlete=os.environ.get("FITELT_DEFAULT_ATHLETE", "demo"),
+            default_timezone=self.default_timezone,
+        )
+
+    def warehouse(self) -> Warehouse:
+        if self._warehouse is None:
+            self._warehouse = resolve_warehouse(self.settings)
+        return self._warehouse
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # dbt runs as a subprocess and reads its profile from these variables.
+        os.environ.update(self.warehouse().admin.libpq_env(prefix="FITELT_PG"))
+
+    def pipeline(self, name: str) -> dlt.Pipeline:
+        """The dlt pipeline `name` writing into the `raw` schema, state under data_dir/dlt."""
+        return dlt.pipeline(
+            pipeline_name=name,
+            pipelines_dir=str(self.settings.dlt_dir),
+            destination=dlt.destinations.postgres(credentials=self.warehouse().admin.url()),
+            dataset_name=RAW_DATASET,
+            progress="log",
+        )
+
+    def inbox(self) -> Inbox:
+        return Inbox(self.settings.inbox_dir, self.settings.archive_dir)
+
+    def token_store(self) -> TokenStore:
+        return TokenStore.open(self.settings.secrets_dir)
+
+    def athlete(self, athlete_id: str) -> Athlete:
+        return ensure_athlete(self.warehouse().admin, athlete_id, self.default_timezone)[0]
+
+    def athletes(self) -> list[Athlete]:
+        return list_athletes(self.warehouse().admin)
+
+
+class WithingsApiResource(dg.ConfigurableResource):
+    """Withings API app credentials; API mode is on when they are set and a grant is stored."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    base_url: str = DEFAULT_API_BASE
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def clients(self, warehouse: WarehouseResource) -> list[WithingsClient]:
+        """One client per athlete with a stored Withings grant."""
+        if not self.configured:
+            return []
+        store = warehouse.token_store()
+        seed = os.environ.get("WITHINGS_REFRESH_TOKEN")
+        default_athlete = warehouse.settings.default_athlete
+        if seed and store.get("withings", default_athlete) is None:
+            warehouse.athlete(default_athlete)
+            store.put("withings", default_athlete, {"refresh_token": seed, "expires_at": 0})
+        return [
+            WithingsClient(
+                base_url=self.base_url,
+                client_id=str(self.client_id),
+                client_secret=str(self.client_secret),
+                athlete_id=athlete.athlete_id,
+                store=store,
+            )
+            for athlete in warehouse.athletes()
+            if store.get("withings", athlete.athlete_id) is not None
+        ]
