@@ -11,7 +11,7 @@ from .assets.withings import withings_assets
 from .resources import WarehouseResource, WithingsApiResource
 from .schedules import SCHEDULES, SOURCE_JOBS
 from .sensors import SENSORS
-from .settings import Settings, dbt_executable
+from .settings import dbt_executable
 
 
 def _optional_env(name: str) -> dg.EnvVar | None:
@@ -20,19 +20,13 @@ def _optional_env(name: str) -> dg.EnvVar | None:
     return dg.EnvVar(name) if os.environ.get(name) else None
 
 
-settings = Settings.from_env()
-
 defs = dg.Definitions(
     assets=[withings_assets, dbt_models],
     jobs=list(SOURCE_JOBS.values()),
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources={
-        "warehouse": WarehouseResource(
-            data_dir=str(settings.data_dir),
-            database_url=_optional_env("DATABASE_URL"),
-            default_timezone=settings.default_timezone,
-        ),
+        "warehouse": WarehouseResource(),
         "withings_api": WithingsApiResource(
             client_id=_optional_env("WITHINGS_CLIENT_ID"),
             client_secret=_optional_env("WITHINGS_CLIENT_SECRET"),

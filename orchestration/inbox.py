@@ -82,7 +82,9 @@ class Inbox:
         return found
 
     def archived_path(self, item: InboxFile) -> Path:
-        return self.archive_dir / item.kind / item.athlete_id / f"{item.sha256[:16]}__{item.path.name}"
+        return (
+            self.archive_dir / item.kind / item.athlete_id / f"{item.sha256[:16]}__{item.path.name}"
+        )
 
     def is_archived(self, item: InboxFile) -> bool:
         folder = self.archive_dir / item.kind / item.athlete_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -22,22 +23,29 @@ RAW_DATASET = "raw"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The PostgreSQL warehouse plus the local folders (inbox, archive, dlt state, secrets)."""
+    """The PostgreSQL warehouse plus the local folders (inbox, archive, dlt state, secrets).
 
-    data_dir: str
+    Unset fields are read from the environment when a run starts (FITELT_DATA_DIR,
+    DATABASE_URL, ...), so one code location serves `fitelt`, the daemon and the tests alike.
+    """
+
+    data_dir: str | None = None
     database_url: str | None = None
-    default_timezone: str = "Europe/Paris"
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
 
     @property
     def settings(self) -> Settings:
-        return Settings(
-            data_dir=Path(self.data_dir),
-            database_url=self.database_url,
-            default_athlete=os.environ.get("FITELT_DEFAULT_ATHLETE", "demo"),
-            default_timezone=self.default_timezone,
+        settings = Settings.from_env()
+        return replace(
+            settings,
+            data_dir=Path(self.data_dir) if self.data_dir else settings.data_dir,
+            database_url=self.database_url or settings.database_url,
         )
+
+    @property
+    def default_timezone(self) -> str:
+        return self.settings.default_timezone
 
     def warehouse(self) -> Warehouse:
         if self._warehouse is None:

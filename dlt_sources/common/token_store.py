@@ -65,7 +65,9 @@ class TokenStore:
             return None
         blob = path.read_bytes()
         try:
-            plain = AESGCM(self.key).decrypt(blob[:12], blob[12:], f"{source}:{athlete_id}".encode())
+            plain = AESGCM(self.key).decrypt(
+                blob[:12], blob[12:], f"{source}:{athlete_id}".encode()
+            )
         except InvalidTag as exc:
             raise TokenStoreError(
                 f"cannot decrypt stored {source} credentials for {athlete_id}: wrong "

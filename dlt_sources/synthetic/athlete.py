@@ -87,7 +87,9 @@ def simulate_athlete(
     return athlete
 
 
-def _add_run(athlete: SyntheticAthlete, rng: np.random.Generator, day: date, weight: float) -> float:
+def _add_run(
+    athlete: SyntheticAthlete, rng: np.random.Generator, day: date, weight: float
+) -> float:
     km = float(np.clip(rng.normal(8.0, 3.0), 2.0, 25.0))
     pace_s_per_km = float(np.clip(rng.normal(330 + (weight - 75) * 2, 25), 240, 480))
     moving = int(km * pace_s_per_km)
@@ -122,7 +124,9 @@ def _add_crossfit(
         sets = int(rng.integers(1, 6))
         weight = None
         if base is not None:
-            weight = round(base * strength * (1.15 - reps / 40) * rng.uniform(0.9, 1.05) / 2.5) * 2.5
+            weight = (
+                round(base * strength * (1.15 - reps / 40) * rng.uniform(0.9, 1.05) / 2.5) * 2.5
+            )
             tonnage += weight * reps * sets
         athlete.crossfit_sets.append(
             {
@@ -144,11 +148,15 @@ def _add_weigh_ins(
     if rng.random() < 0.2:  # skipped day
         return
     count = 1 if rng.random() < 0.85 else int(rng.integers(2, 4))
-    minutes = sorted(int(m) for m in rng.choice(np.arange(6 * 60, 23 * 60), size=count, replace=False))
+    minutes = sorted(
+        int(m) for m in rng.choice(np.arange(6 * 60, 23 * 60), size=count, replace=False)
+    )
     for minute in minutes:
         w = weight + (minute - 7 * 60) / 60 * 0.05 + rng.normal(0, 0.25)
         f = fat_pct + rng.normal(0, 0.4)
-        measured = datetime.combine(day, time()) + timedelta(minutes=minute, seconds=int(rng.integers(60)))
+        measured = datetime.combine(day, time()) + timedelta(
+            minutes=minute, seconds=int(rng.integers(60))
+        )
         athlete.weigh_ins.append(
             {
                 "measured_local": measured,

@@ -38,13 +38,7 @@ def withings_source(
     return measures(files, clients)
 
 
-@dlt.resource(
-    name="measures",
-    table_name="withings_measures",
-    write_disposition="merge",
-    primary_key=("athlete_id", "measured_at", "measure_type"),
-    columns=MEASURE_COLUMNS,
-)
+@dlt.resource(name="measures")
 def measures(
     files: Sequence[SourceFile] = (), clients: Sequence[WithingsClient] = ()
 ) -> Iterator[Any]:
@@ -54,6 +48,20 @@ def measures(
     cursors = dlt.current.resource_state().setdefault("lastupdate", {})
     for client in clients:
         yield from _api_rows(client, cursors)
+
+
+MEASURES_HINTS = dlt.mark.make_hints(
+    table_name="withings_measures",
+    write_disposition="merge",
+    primary_key=("athlete_id", "measured_at", "measure_type"),
+    columns=MEASURE_COLUMNS,
+)
+
+
+def _measures_table(rows: list[dict[str, Any]]) -> Any:
+    # All hints travel with the rows (a table variant), none sit on the resource: resource-level
+    # hints would also shape the quarantine table that the same resource routes bad rows to.
+    return dlt.mark.with_hints(rows, MEASURES_HINTS, create_table_variant=True)
 
 
 def _file_rows(source_file: SourceFile) -> Iterator[Any]:
@@ -77,7 +85,7 @@ def _file_rows(source_file: SourceFile) -> Iterator[Any]:
         good += 1
         for row in result:
             row["source_file"] = name
-        yield result
+        yield _measures_table(result)
     log.info("%s: %d lines loaded, %d quarantined", name, good, bad)
 
 
@@ -90,7 +98,7 @@ def _api_rows(client: WithingsClient, cursors: dict[str, int]) -> Iterator[Any]:
             newest = max(newest, int(group.get("modified") or 0))
             rows = group_rows(group, athlete, timezone)
             if rows:
-                yield rows
+                yield _measures_table(rows)
     except RateLimited as exc:
         # Stop cleanly: what was fetched loads, the cursor stays put, the next run resumes.
         log.warning("Withings %s: %s; cursor kept at %d", athlete, exc, since)

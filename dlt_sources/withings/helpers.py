@@ -65,7 +65,9 @@ class WithingsClient:
         if not tokens or not tokens.get("refresh_token"):
             raise NeedsReconnect(f"no Withings grant stored for athlete {self.athlete_id}")
         if tokens.get("needs_reconnect"):
-            raise NeedsReconnect(f"Withings grant for {self.athlete_id}: {tokens['needs_reconnect']}")
+            raise NeedsReconnect(
+                f"Withings grant for {self.athlete_id}: {tokens['needs_reconnect']}"
+            )
         return tokens
 
     def access_token(self, *, force_refresh: bool = False) -> str:
@@ -88,7 +90,9 @@ class WithingsClient:
         if status != 0 and status not in INVALID_GRANT_STATUSES:
             raise WithingsApiError(f"Withings token refresh failed: status {status}")
         if status != 0:
-            reason = f"token refresh refused (status {status}): reconnect with `fitelt connect withings`"
+            reason = (
+                f"token refresh refused (status {status}): reconnect with `fitelt connect withings`"
+            )
             self.store.mark_needs_reconnect(SOURCE, self.athlete_id, reason)
             raise NeedsReconnect(reason)
         body = payload["body"]
@@ -151,7 +155,7 @@ class WithingsClient:
             try:
                 wait = float(retry_after)
             except ValueError:
-                wait = 2.0 ** attempt
+                wait = 2.0**attempt
         if wait > MAX_RETRY_AFTER_S:
             raise RateLimited(wait)
         if attempt >= API_PAGE_RETRIES:

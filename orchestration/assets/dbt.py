@@ -1,6 +1,5 @@
 """dbt models as assets and dbt tests as asset checks (one graph with the dlt tables)."""
 
-
 import logging
 import os
 from collections.abc import Iterator

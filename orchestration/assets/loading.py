@@ -18,7 +18,9 @@ def pending_files(
     to_load = []
     for item in inbox.pending(kind):
         if inbox.is_archived(item):
-            context.log.info("%s: already loaded (checksum %s…), skipped", item.path.name, item.sha256[:12])
+            context.log.info(
+                "%s: already loaded (checksum %s…), skipped", item.path.name, item.sha256[:12]
+            )
             inbox.archive(item)
         else:
             to_load.append(item)

@@ -1,6 +1,5 @@
 """Withings measures: export files from the inbox and, when configured, the Measure API."""
 
-
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,4 +45,6 @@ def withings_assets(
     extra = load_metadata(warehouse, SOURCE)
     extra["files_loaded"] = dg.MetadataValue.int(len(files))
     for result in results:
-        yield dg.MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, **extra})
+        yield dg.MaterializeResult(
+            asset_key=result.asset_key, metadata={**result.metadata, **extra}
+        )

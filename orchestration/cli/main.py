@@ -61,10 +61,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_materialize(args: argparse.Namespace) -> int:
     from .context import open_context
-    from .materialize import materialize
+    from .materialize import materialize, succeeded
 
     open_context()
-    return 0 if materialize(args.select) else 1
+    try:
+        return 0 if succeeded(materialize(args.select)) else 1
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -118,9 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="Dagster UI + daemon and the report site")
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("FITELT_DAGSTER_PORT", "3000")))
-    p.add_argument(
-        "--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001"))
-    )
+    p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("sample-data", help="regenerate the bundled sample exports")

@@ -3,38 +3,54 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 
 log = logging.getLogger("fitelt")
 
 
-def materialize(selection: str | None = None, instance: dg.DagsterInstance | None = None) -> bool:
-    """Run the selected assets (all by default) with their checks; True when all succeeded."""
+def materialize(
+    selection: str | None = None,
+    *,
+    instance: dg.DagsterInstance | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Run the selected assets (all by default) with their checks, logging what failed."""
     from ..definitions import defs
 
-    graph = defs.resolve_asset_graph()
     chosen = dg.AssetSelection.from_string(selection) if selection else dg.AssetSelection.all()
-    keys = chosen.resolve(graph)
-    if not keys:
-        log.error("selection %r matches no asset", selection)
-        return False
-    job = defs.resolve_implicit_global_asset_job_def()
-    with instance or dg.DagsterInstance.get() as active:
-        result = job.execute_in_process(
-            instance=active, asset_selection=sorted(keys, key=str), raise_on_error=False
+    if not chosen.resolve(defs.resolve_asset_graph()):
+        raise ValueError(f"selection {selection!r} matches no asset")
+    owned = instance is None
+    active = instance or dg.DagsterInstance.get()
+    try:
+        result = dg.materialize(
+            assets=list(defs.assets or []),
+            selection=chosen,
+            instance=active,
+            resources={**(defs.resources or {}), **(resources or {})},
+            raise_on_error=False,
+            tags={"fitelt/trigger": "cli"},
         )
-    failed = [event.step_key for event in result.all_events if event.is_step_failure]
-    failed_checks = [
-        evaluation.check_name
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed
-    ]
-    for step in failed:
-        log.error("step failed: %s", step)
+    finally:
+        if owned:
+            active.dispose()
+    for event in result.all_events:
+        if event.is_step_failure:
+            log.error("step failed: %s", event.step_key)
+    failed_checks = failed_check_names(result)
     for check in failed_checks:
         log.error("check failed: %s", check)
-    log.info(
-        "materialised %d asset(s): %s", len(keys), "ok" if result.success and not failed_checks else "FAILED"
-    )
-    return result.success and not failed_checks
+    ok = result.success and not failed_checks
+    log.info("materialise %s: %s", selection or "all assets", "ok" if ok else "FAILED")
+    return result
+
+
+def failed_check_names(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+
+
+def succeeded(result: dg.ExecuteInProcessResult) -> bool:
+    return result.success and not failed_check_names(result)

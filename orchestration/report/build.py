@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import re
@@ -38,6 +39,10 @@ SOURCES_TIMEOUT_S = 600.0
 BUILD_TIMEOUT_S = 1800.0
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+# Lines worth quoting even when later output (npm's usage text, stack traces) pushes them out
+# of the tail.
+_NOTABLE = re.compile(r"error|\berr!|✖|\[ ! \]|failed|exception", re.IGNORECASE)
+NOTABLE_LINES = 25
 _RELEASE_NAME = re.compile(r"^\d{8}T\d{12}Z(-\d+)?$")
 
 
@@ -84,6 +89,7 @@ def build_site(
             )
         _reset_evidence_state(reports_dir)
         step(["npm", "run", "sources", "--", "--strict"], "npm run sources", SOURCES_TIMEOUT_S)
+        _repair_empty_parquet(reports_dir / ".evidence" / "template" / "static" / "data", log)
         step(["npm", "run", "build:strict"], "npm run build:strict", BUILD_TIMEOUT_S)
         build_dir = reports_dir / "build"
         if not (build_dir / "index.html").is_file():
@@ -138,6 +144,54 @@ def _reset_evidence_state(reports_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _repair_empty_parquet(data_dir: Path, log: logging.Logger) -> None:
+    """Write the parquet files Evidence skips for 0-row source queries.
+
+    Evidence 40.1.8 lists a source query that returned no rows (e.g. a fresh install before
+    the first weigh-in) in its manifest but writes no parquet file for it, and the build then
+    dies with "too small to be a Parquet file". Write a valid 0-row file with the columns of
+    its ``.schema.json`` (the types Evidence writes: VARCHAR, DOUBLE, BOOLEAN, TIMESTAMP), so
+    the pages can show their empty states instead.
+    """
+    manifest = data_dir / "manifest.json"
+    try:
+        rendered = json.loads(manifest.read_text())["renderedFiles"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReportBuildError(f"npm run sources wrote no readable {manifest}: {exc}") from exc
+    wanted = [
+        data_dir / url.split("static/data/", 1)[-1]
+        for files in rendered.values()
+        for url in files
+        if url.endswith(".parquet")
+    ]
+    missing = [p for p in wanted if not p.is_file() or p.stat().st_size == 0]
+    if not missing:
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {
+        "string": pa.string(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.timestamp("us"),
+    }
+    for parquet in missing:
+        schema_file = parquet.with_name(parquet.name.removesuffix(".parquet") + ".schema.json")
+        try:
+            columns = json.loads(schema_file.read_text())
+            schema = pa.schema(
+                [(c["name"], types.get(c.get("evidenceType"), pa.string())) for c in columns]
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ReportBuildError(
+                f"source query {parquet.stem} returned no rows and its schema is unreadable: {exc}"
+            ) from exc
+        parquet.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(schema.empty_table(), parquet)
+        log.info("report: source query %s returned no rows; wrote an empty table", parquet.stem)
+
+
 def _run(
     cmd: Sequence[str],
     cwd: Path,
@@ -155,6 +209,7 @@ def _run(
 
     log.info("report: running %s (in %s)", " ".join(cmd), cwd)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
+    notable: list[str] = []
     started = datetime.now(UTC)
     try:
         proc = subprocess.Popen(
@@ -188,6 +243,8 @@ def _run(
             line = clean(raw)
             if line:
                 tail.append(line)
+                if len(notable) < NOTABLE_LINES and _NOTABLE.search(line):
+                    notable.append(line)
                 log.info("[%s] %s", step, line)
         code = proc.wait()
     finally:
@@ -196,16 +253,17 @@ def _run(
             kill_group()
             proc.wait()
     seconds = (datetime.now(UTC) - started).total_seconds()
-    if timed_out.is_set():
-        raise ReportBuildError(
-            f"{step} timed out after {timeout_s:.0f} s", step=step, output_tail="\n".join(tail)
+    if timed_out.is_set() or code != 0:
+        what = (
+            f"timed out after {timeout_s:.0f} s"
+            if timed_out.is_set()
+            else (f"failed with exit code {code} after {seconds:.1f} s")
         )
-    if code != 0:
-        raise ReportBuildError(
-            f"{step} failed with exit code {code} after {seconds:.1f} s",
-            step=step,
-            output_tail="\n".join(tail),
-        )
+        early = [line for line in notable if line not in tail]
+        output = "\n".join(tail)
+        if early:
+            output = "\n".join([*early, "[...]", output])
+        raise ReportBuildError(f"{step} {what}", step=step, output_tail=output)
     log.info("report: %s finished in %.1f s", step, seconds)
 
 

@@ -36,7 +36,9 @@ def ensure_layout(warehouse: ConnInfo, reader_password: str | None) -> None:
         conn.autocommit = True
         with conn.cursor() as cur:
             for schema in SCHEMAS:
-                cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+                cur.execute(
+                    sql.SQL("create schema if not exists {}").format(sql.Identifier(schema))
+                )
             _ensure_reader(cur, warehouse, reader_password)
     finally:
         conn.close()

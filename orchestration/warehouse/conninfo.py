@@ -1,4 +1,4 @@
-"""Connection facts of the warehouse and their spellings for each client (libpq, dlt, dbt, SQLAlchemy)."""
+"""Connection facts of the warehouse, spelt for each client (libpq, dlt, dbt, SQLAlchemy)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ class ConnInfo:
     def from_url(cls, url: str) -> ConnInfo:
         parts = urlsplit(url)
         if parts.scheme not in {"postgres", "postgresql", "postgresql+psycopg2"}:
-            raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}")
+            raise ValueError(
+                f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}"
+            )
         query = parse_qs(parts.query)
         host = unquote(parts.hostname or "") if parts.hostname else ""
         if "%2f" in parts.netloc.lower():  # dlt-style socket folder in the host part
@@ -59,9 +61,9 @@ class ConnInfo:
     def url(self, *, redact: bool = False) -> str:
         """A URL that libpq, psycopg2 and dlt all accept (socket folder percent-encoded as host)."""
         # dlt ignores ?host= and needs a non-empty password; a local socket accepts any.
-        password = "***" if redact and self.password else (self.password or "x")
+        password = quote("***" if redact and self.password else (self.password or "x"), safe="")
         host = quote(self.host, safe="") if self.is_socket else self.host
-        return f"postgresql://{quote(self.user)}:{quote(password, safe='')}@{host}:{self.port}/{self.dbname}"
+        return f"postgresql://{quote(self.user)}:{password}@{host}:{self.port}/{self.dbname}"
 
     def sqlalchemy_url(self) -> str:
         password = quote(self.password or "x", safe="")

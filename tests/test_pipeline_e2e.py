@@ -1,0 +1,150 @@
+"""End to end: sample export → inbox → dlt → dbt → marts.weight_daily, checked with pandas."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import psycopg2
+import pytest
+
+from orchestration.cli.materialize import materialize, succeeded
+from orchestration.inbox import Inbox
+from orchestration.settings import Settings
+from tests.conftest import SAMPLE_WEIGHT_CSV, query
+
+
+def expected_weight_daily(csv_path: Path) -> pd.DataFrame:
+    """weight_daily computed independently: the export's local dates, pandas time windows."""
+    raw = pd.read_csv(csv_path)
+    raw["day"] = pd.to_datetime(raw["Date"]).dt.normalize()
+    daily = raw.groupby("day").agg(
+        weight_kg=("Weight (kg)", "mean"), measurement_count=("Weight (kg)", "size")
+    )
+    raw["fat_ratio_pct"] = raw["Fat mass (kg)"] / raw["Weight (kg)"] * 100
+    daily["fat_ratio_pct"] = raw.groupby("day")["fat_ratio_pct"].mean()
+    daily = daily.sort_index()
+    # A time-based window "7D" ending at a day covers the calendar days [day-6, day].
+    daily["weight_7d_avg"] = daily["weight_kg"].rolling("7D").mean()
+    daily["weight_30d_avg"] = daily["weight_kg"].rolling("30D").mean()
+    return daily
+
+
+def load_mart(conn) -> pd.DataFrame:
+    rows = query(
+        conn,
+        "select day, weight_kg, measurement_count, fat_ratio_pct, weight_7d_avg, weight_30d_avg "
+        "from marts.weight_daily where athlete_id = 'demo' order by day",
+    )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "day",
+            "weight_kg",
+            "measurement_count",
+            "fat_ratio_pct",
+            "weight_7d_avg",
+            "weight_30d_avg",
+        ],
+    )
+    frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[us]")
+    return frame.set_index("day")
+
+
+@pytest.mark.slow
+def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> None:
+    settings = Settings.from_env()
+    inbox = Inbox(settings.inbox_dir, settings.archive_dir)
+    inbox.drop(SAMPLE_WEIGHT_CSV, "demo")
+    instance = dg.DagsterInstance.ephemeral()
+
+    result = materialize(instance=instance)
+    assert succeeded(result)
+    assert not inbox.pending("withings"), "the loaded file must leave the inbox"
+    assert len(list((settings.archive_dir / "withings" / "demo").iterdir())) == 1
+
+    expected = expected_weight_daily(SAMPLE_WEIGHT_CSV)
+    actual = load_mart(fitelt_env)
+    # The sample really has the hard cases: a multi-day gap and several weigh-ins in a day.
+    gaps = expected.index.to_series().diff().dt.days
+    assert gaps.max() >= 4
+    assert expected["measurement_count"].max() >= 2
+    assert list(actual.index) == list(expected.index)
+    for column in ["weight_kg", "fat_ratio_pct", "weight_7d_avg", "weight_30d_avg"]:
+        pd.testing.assert_series_equal(
+            actual[column].astype(float),
+            expected[column],
+            check_names=False,
+            check_index_type=False,
+            atol=0.006,
+        )
+    assert (actual["measurement_count"] == expected["measurement_count"]).all()
+
+    # Re-running the same load (file dropped again, plus an overlapping re-export) adds nothing.
+    before = query(fitelt_env, "select count(*) from raw.withings_measures")[0][0]
+    inbox.drop(SAMPLE_WEIGHT_CSV, "demo")
+    overlap = tmp_path / "weight_reexport.csv"
+    lines = SAMPLE_WEIGHT_CSV.read_text().splitlines()
+    overlap.write_text("\n".join(lines[:200]) + "\n")
+    inbox.drop(overlap, "demo")
+    assert succeeded(materialize(instance=instance))
+    after = query(fitelt_env, "select count(*) from raw.withings_measures")[0][0]
+    assert after == before
+    assert not inbox.pending("withings")
+
+
+@pytest.mark.slow
+def test_reader_role_reads_marts_only(fitelt_env) -> None:
+    from orchestration.warehouse import READER_ROLE
+
+    settings = Settings.from_env()
+    Inbox(settings.inbox_dir, settings.archive_dir).drop(SAMPLE_WEIGHT_CSV, "demo")
+    assert succeeded(materialize(instance=dg.DagsterInstance.ephemeral()))
+    reader = fitelt_env.as_user(READER_ROLE, "x")
+    assert query(reader, "select count(*) from marts.weight_daily")[0][0] > 100
+    for statement in (
+        "select count(*) from raw.withings_measures",
+        "select count(*) from staging.stg_withings__measures",
+        "delete from marts.weight_daily",
+        "create table marts.sneaky (id int)",
+        "create table public.sneaky (id int)",
+    ):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            query(reader, statement)
+
+
+def test_malformed_rows_are_quarantined_and_good_rows_load(fitelt_env, tmp_path: Path) -> None:
+    header = SAMPLE_WEIGHT_CSV.read_text().splitlines()[0]
+    bad_file = tmp_path / "weight.csv"
+    bad_file.write_text(
+        "\n".join(
+            [
+                header,
+                "2024-05-03 07:10:00,80.10,16.00,3.10,60.00,44.00,",
+                "2024-05-02 07:10:00,eighty,16.00,3.10,60.00,44.00,",
+                "02/05/2024 07:10,80.00,16.00,3.10,60.00,44.00,",
+                "2024-05-01 07:10:00,-80.00,,,,,",
+                "2024-04-30 07:10:00,79.90,16.00",
+                "2024-04-29 07:10:00,79.80,,,,,",
+            ]
+        )
+        + "\n"
+    )
+    settings = Settings.from_env()
+    shutil.copy(bad_file, tmp_path / "copy.csv")
+    Inbox(settings.inbox_dir, settings.archive_dir).drop(bad_file, "demo")
+    result = materialize("withings/measures", instance=dg.DagsterInstance.ephemeral())
+    assert succeeded(result)
+    loaded = query(
+        fitelt_env,
+        "select distinct measured_at::date from raw.withings_measures order by 1",
+    )
+    assert [str(r[0]) for r in loaded] == ["2024-04-29", "2024-05-03"]
+    reasons = dict(query(fitelt_env, "select source_line, reason from raw.withings_quarantine"))
+    assert set(reasons) == {3, 4, 5, 6}
+    assert "not a number" in reasons[3] and "weight_kg" in reasons[3]
+    assert "YYYY-MM-DD" in reasons[4]
+    assert "outside" in reasons[5]
+    assert "expected 7 fields" in reasons[6]
