@@ -6,7 +6,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
+from .api_resources import SheetsApiResource, StravaApiResource
+from .assets.crossfit import crossfit_assets
 from .assets.dbt import dbt_models, dbt_project
+from .assets.report_site import report_site
+from .assets.strava import strava_assets
 from .assets.withings import withings_assets
 from .resources import WarehouseResource, WithingsApiResource
 from .schedules import SCHEDULES, SOURCE_JOBS
@@ -21,16 +25,35 @@ def _optional_env(name: str) -> dg.EnvVar | None:
 
 
 defs = dg.Definitions(
-    assets=[withings_assets, dbt_models],
+    assets=[withings_assets, strava_assets, crossfit_assets, dbt_models, report_site],
     jobs=list(SOURCE_JOBS.values()),
     schedules=SCHEDULES,
-    sensors=SENSORS,
+    sensors=[
+        *SENSORS,
+        dg.AutomationConditionSensorDefinition(
+            "fitelt_automation",
+            target=dg.AssetSelection.all(),
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        ),
+    ],
     resources={
         "warehouse": WarehouseResource(),
         "withings_api": WithingsApiResource(
             client_id=_optional_env("WITHINGS_CLIENT_ID"),
             client_secret=_optional_env("WITHINGS_CLIENT_SECRET"),
             base_url=_optional_env("WITHINGS_API_BASE") or "https://wbsapi.withings.net",
+        ),
+        "strava_api": StravaApiResource(
+            client_id=_optional_env("STRAVA_CLIENT_ID"),
+            client_secret=_optional_env("STRAVA_CLIENT_SECRET"),
+            base_url=_optional_env("STRAVA_API_BASE") or "https://www.strava.com",
+        ),
+        "sheets_api": SheetsApiResource(
+            api_key=_optional_env("GOOGLE_SHEETS_API_KEY"),
+            spreadsheet_id=_optional_env("GOOGLE_SHEETS_SPREADSHEET_ID"),
+            range=_optional_env("GOOGLE_SHEETS_RANGE") or "A:G",
+            base_url=_optional_env("GOOGLE_SHEETS_API_BASE") or "https://sheets.googleapis.com",
+            athlete_id=_optional_env("GOOGLE_SHEETS_ATHLETE_ID"),
         ),
         "dlt": DagsterDltResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -78,6 +78,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(open_context(), host=args.host, port=args.port, site_port=args.site_port)
 
 
+def cmd_serve_site(args: argparse.Namespace) -> int:
+    from ..report.server import make_server
+    from ..settings import Settings
+
+    settings = Settings.from_env()
+    password = os.environ.get("FITELT_SITE_PASSWORD") or None
+    server = make_server(settings.site_dir, args.host, args.site_port, password)
+    log.info("Report site: http://%s:%d/", args.host, args.site_port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_sample_data(args: argparse.Namespace) -> int:
     from dlt_sources.synthetic.generate import generate_sample_data
 
@@ -124,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("FITELT_DAGSTER_PORT", "3000")))
     p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("serve-site", help="serve only the built report site")
+    p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
+    p.add_argument(
+        "--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001"))
+    )
+    p.set_defaults(func=cmd_serve_site)
 
     p = sub.add_parser("sample-data", help="regenerate the bundled sample exports")
     p.add_argument("out_dir", nargs="?", default="sample_data")

@@ -1,0 +1,76 @@
+# Fitness ELT — `make run` sets everything up and serves it; `make test` is what CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+NODE_STAMP := reports/node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install install-node run materialize serve test lint format bench lock clean stop-db
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need Python 3.11+ as $(PYTHON)"; exit 1; }
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11+ required, found $$($(PYTHON) --version)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+install: $(STAMP) ## create .venv and install the locked Python dependencies
+
+$(NODE_STAMP): reports/package.json reports/package-lock.json
+	@command -v npm >/dev/null || { echo "need Node 20+ and npm for the report site"; exit 1; }
+	cd reports && npm ci --no-audit --no-fund --prefer-offline
+	touch $@
+
+install-node: $(NODE_STAMP) ## install the report site's locked npm packages
+
+run: install install-node ## install, load the sample data, materialise everything, serve
+	$(BIN)/fitelt import sample_data/*/*.csv --athlete demo
+	$(BIN)/fitelt materialize
+	$(BIN)/fitelt serve
+
+materialize: install install-node ## materialise every asset once
+	$(BIN)/fitelt materialize
+
+serve: install ## serve Dagster UI + daemon and the report site
+	$(BIN)/fitelt serve
+
+test: install install-node ## lint, SQL lint and the whole test suite (what CI runs)
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models
+	set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$status
+
+lint: install ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models
+
+format: install ## apply ruff formatting and fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install install-node ## benchmarks → BENCHMARKS.md
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lock: ## recompile requirements.lock from pyproject.toml
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q "uv==$(UV_VERSION)"; }
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header --annotation-style line
+
+stop-db: ## stop the embedded PostgreSQL
+	$(BIN)/fitelt stop-db
+
+clean: stop-db ## remove the venv, node_modules and all local data (asks first)
+	@read -p "Delete .venv, reports/node_modules and .data (all local data)? [y/N] " ok && [ "$$ok" = y ]
+	rm -rf $(VENV) reports/node_modules .data dbt_project/target
