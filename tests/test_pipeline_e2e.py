@@ -15,6 +15,9 @@ from orchestration.inbox import Inbox
 from orchestration.settings import Settings
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 
+# Everything downstream of Withings except the report site (tested on its own).
+MODELS = "group:withings+ and not key:report_site"
+
 
 def expected_weight_daily(csv_path: Path) -> pd.DataFrame:
     """weight_daily computed independently: the export's local dates, pandas time windows."""
@@ -53,6 +56,52 @@ def load_mart(conn) -> pd.DataFrame:
     return frame.set_index("day")
 
 
+def check_body_weekly(conn, daily: pd.DataFrame) -> None:
+    """Weekly means of daily values; change vs the calendar week before (null across gaps)."""
+    weeks = daily.groupby(daily.index.to_period("W-SUN").start_time)[
+        ["weight_kg", "fat_ratio_pct"]
+    ].mean()
+    previous = weeks.reindex(weeks.index - pd.Timedelta(days=7))
+    previous.index = weeks.index
+    expected_change = weeks["weight_kg"] - previous["weight_kg"]
+    rows = query(
+        conn,
+        "select week_start, weight_kg_mean, weight_kg_change from marts.body_weekly "
+        "where athlete_id = 'demo' order by week_start",
+    )
+    actual = pd.DataFrame(rows, columns=["week_start", "mean", "change"])
+    assert [pd.Timestamp(d) for d in actual["week_start"]] == list(weeks.index)
+    assert actual["mean"].astype(float).values == pytest.approx(weeks["weight_kg"].values, abs=1e-6)
+    assert actual["change"].isna().tolist() == expected_change.isna().tolist()
+    assert actual["change"].dropna().astype(float).values == pytest.approx(
+        expected_change.dropna().values, abs=1e-6
+    )
+    assert actual["change"].isna().sum() > 0, "the sample should contain week gaps"
+
+
+def check_body_overview(conn, daily: pd.DataFrame) -> None:
+    """Latest weight and its change against the latest value on or before each reference."""
+    last_day = daily.index.max()
+    last = daily.loc[last_day, "weight_kg"]
+    expected = {}
+    for column, offset in {
+        "change_1w": pd.DateOffset(days=7),
+        "change_1m": pd.DateOffset(months=1),
+        "change_1y": pd.DateOffset(years=1),
+    }.items():
+        before = daily.loc[: last_day - offset, "weight_kg"]
+        expected[column] = last - before.iloc[-1]
+    row = query(
+        conn,
+        "select last_day, last_value, change_1w, change_1m, change_1y from marts.body_overview "
+        "where athlete_id = 'demo' and metric = 'weight_kg'",
+    )[0]
+    assert pd.Timestamp(row[0]) == last_day
+    assert float(row[1]) == pytest.approx(last)
+    for value, column in zip(row[2:], ["change_1w", "change_1m", "change_1y"], strict=True):
+        assert float(value) == pytest.approx(expected[column], abs=1e-6), column
+
+
 @pytest.mark.slow
 def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> None:
     settings = Settings.from_env()
@@ -60,7 +109,7 @@ def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> No
     inbox.drop(SAMPLE_WEIGHT_CSV, "demo")
     instance = dg.DagsterInstance.ephemeral()
 
-    result = materialize(instance=instance)
+    result = materialize(MODELS, instance=instance)
     assert succeeded(result)
     assert not inbox.pending("withings"), "the loaded file must leave the inbox"
     assert len(list((settings.archive_dir / "withings" / "demo").iterdir())) == 1
@@ -82,6 +131,9 @@ def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> No
         )
     assert (actual["measurement_count"] == expected["measurement_count"]).all()
 
+    check_body_weekly(fitelt_env, expected)
+    check_body_overview(fitelt_env, expected)
+
     # Re-running the same load (file dropped again, plus an overlapping re-export) adds nothing.
     before = query(fitelt_env, "select count(*) from raw.withings_measures")[0][0]
     inbox.drop(SAMPLE_WEIGHT_CSV, "demo")
@@ -89,7 +141,7 @@ def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> No
     lines = SAMPLE_WEIGHT_CSV.read_text().splitlines()
     overlap.write_text("\n".join(lines[:200]) + "\n")
     inbox.drop(overlap, "demo")
-    assert succeeded(materialize(instance=instance))
+    assert succeeded(materialize(MODELS, instance=instance))
     after = query(fitelt_env, "select count(*) from raw.withings_measures")[0][0]
     assert after == before
     assert not inbox.pending("withings")
@@ -101,7 +153,7 @@ def test_reader_role_reads_marts_only(fitelt_env) -> None:
 
     settings = Settings.from_env()
     Inbox(settings.inbox_dir, settings.archive_dir).drop(SAMPLE_WEIGHT_CSV, "demo")
-    assert succeeded(materialize(instance=dg.DagsterInstance.ephemeral()))
+    assert succeeded(materialize(MODELS, instance=dg.DagsterInstance.ephemeral()))
     reader = fitelt_env.as_user(READER_ROLE, "x")
     assert query(reader, "select count(*) from marts.weight_daily")[0][0] > 100
     for statement in (
