@@ -32,8 +32,8 @@ ENV_PREFIX = f"EVIDENCE_SOURCE__{SOURCE_NAME}__"
 KEEP_RELEASES = 3
 TAIL_LINES = 60
 
-# Offline `evidence sources` can hang rather than fail (see shared notes), so every step has
-# a deadline; the whole process group is killed when it passes.
+# Offline, `evidence sources` can hang instead of failing (a DuckDB extension download), so each
+# step has a deadline; its whole process group is killed when it passes.
 NPM_CI_TIMEOUT_S = 900.0
 SOURCES_TIMEOUT_S = 600.0
 BUILD_TIMEOUT_S = 1800.0

@@ -61,7 +61,7 @@ class ConnInfo:
     def url(self, *, redact: bool = False) -> str:
         """A URL that libpq, psycopg2 and dlt all accept (socket folder percent-encoded as host)."""
         # dlt ignores ?host= and needs a non-empty password; a local socket accepts any.
-        password = quote("***" if redact and self.password else (self.password or "x"), safe="")
+        password = "***" if redact and self.password else quote(self.password or "x", safe="")
         host = quote(self.host, safe="") if self.is_socket else self.host
         return f"postgresql://{quote(self.user)}:{password}@{host}:{self.port}/{self.dbname}"
 
