@@ -9,9 +9,11 @@ from dagster_dlt import DagsterDltResource
 from .api_resources import SheetsApiResource, StravaApiResource
 from .assets.crossfit import crossfit_assets
 from .assets.dbt import dbt_models, dbt_project
+from .assets.forecast import knn_forecast_models
 from .assets.report_site import report_site
 from .assets.strava import strava_assets
 from .assets.withings import withings_assets
+from .automation import forecast_job, knn_forecast_weekly
 from .resources import WarehouseResource, WithingsApiResource
 from .schedules import SCHEDULES, SOURCE_JOBS
 from .sensors import SENSORS
@@ -25,9 +27,16 @@ def _optional_env(name: str) -> dg.EnvVar | None:
 
 
 defs = dg.Definitions(
-    assets=[withings_assets, strava_assets, crossfit_assets, dbt_models, report_site],
-    jobs=list(SOURCE_JOBS.values()),
-    schedules=SCHEDULES,
+    assets=[
+        withings_assets,
+        strava_assets,
+        crossfit_assets,
+        dbt_models,
+        report_site,
+        knn_forecast_models,
+    ],
+    jobs=[*SOURCE_JOBS.values(), forecast_job],
+    schedules=[*SCHEDULES, knn_forecast_weekly],
     sensors=[
         *SENSORS,
         dg.AutomationConditionSensorDefinition(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlt_sources.common.files import file_sha256
+from dlt_sources.crossfit.helpers import is_crossfit_log
+from dlt_sources.strava.export import is_activities_export
 from dlt_sources.withings.export import is_weight_export
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,8 @@ log = logging.getLogger(__name__)
 # Each source says which CSV headers are its exports. New sources add a line here.
 DETECTORS: dict[str, Callable[[list[str]], bool]] = {
     "withings": is_weight_export,
+    "strava": is_activities_export,
+    "crossfit": is_crossfit_log,
 }
 ATHLETE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

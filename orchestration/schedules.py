@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-SOURCES = ("withings",)
+SOURCES = ("withings", "strava", "crossfit")
 
 
 def source_job(source: str) -> dg.UnresolvedAssetJobDefinition:

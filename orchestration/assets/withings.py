@@ -7,12 +7,11 @@ import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from dlt_sources.common.files import SourceFile
-from dlt_sources.withings import withings_source
+from dlt_sources.withings import MEASURES_HINTS, withings_source
 
 from ..resources import WarehouseResource, WithingsApiResource
 from ..translator import SourceTableTranslator
-from .loading import archive_loaded, load_metadata, pending_files
+from .loading import load_source
 
 SOURCE = "withings"
 
@@ -31,20 +30,13 @@ def withings_assets(
     withings_api: WithingsApiResource,
 ) -> Iterator[Any]:
     """Load Withings measures (inbox exports + API) into raw.withings_measures."""
-    inbox_files = pending_files(context, warehouse, SOURCE)
-    files = [
-        SourceFile(item.path, item.athlete_id, warehouse.athlete(item.athlete_id).timezone)
-        for item in inbox_files
-    ]
     clients = withings_api.clients(warehouse)
-    context.log.info("withings: %d export file(s), %d API account(s)", len(files), len(clients))
-    pipeline = warehouse.pipeline(SOURCE)
-    source = withings_source(files=files, clients=clients)
-    results = list(dlt.run(context=context, dlt_source=source, dlt_pipeline=pipeline))
-    archive_loaded(context, warehouse, inbox_files)
-    extra = load_metadata(warehouse, SOURCE)
-    extra["files_loaded"] = dg.MetadataValue.int(len(files))
-    for result in results:
-        yield dg.MaterializeResult(
-            asset_key=result.asset_key, metadata={**result.metadata, **extra}
-        )
+    yield from load_source(
+        context,
+        dlt,
+        warehouse,
+        name=SOURCE,
+        make_source=lambda files: withings_source(files=files, clients=clients),
+        accounts=clients,
+        table_hints=[MEASURES_HINTS],
+    )

@@ -1,4 +1,4 @@
-"""`fitelt`: warehouse URL, SQL shell, file import, materialise, serve, sample data."""
+"""`fitelt`: warehouse URL, SQL shell, file import, materialise, serve, sample data, forecast."""
 
 from __future__ import annotations
 
@@ -101,6 +101,12 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from .forecast import run_forecast
+
+    return run_forecast(args)
+
+
 def cmd_stop_db(args: argparse.Namespace) -> int:
     from ..settings import Settings
     from ..warehouse import stop_embedded
@@ -154,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stop-db", help="stop the embedded PostgreSQL")
     p.set_defaults(func=cmd_stop_db)
+
+    p = sub.add_parser("forecast", help="predicted weight/fat ratio for a weekly training plan")
+    p.add_argument(
+        "--weeks", type=int, default=8, choices=range(1, 53), metavar="1-52", help="horizon"
+    )
+    p.add_argument("--run-km", type=float, help="running km per week (default: your median)")
+    p.add_argument("--run-hours", type=float, help="running hours per week")
+    p.add_argument("--crossfit", type=int, help="CrossFit sessions per week")
+    p.add_argument("--avg-weight", type=float, help="average weight per rep, kg")
+    p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
+    p.set_defaults(func=cmd_forecast)
     return parser
 
 

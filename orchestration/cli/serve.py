@@ -34,7 +34,8 @@ def serve(ctx: CliContext, *, host: str, port: int, site_port: int) -> int:
     threading.Thread(target=site.serve_forever, name="report-site", daemon=True).start()
     shown = "localhost" if is_loopback(host) else host
     log.info("Dagster UI:  http://%s:%d/", shown, port)
-    log.info("Report site: http://%s:%d/%s", shown, site_port, "  (user fitelt)" if password else "")
+    auth = "  (user fitelt)" if password else ""
+    log.info("Report site: http://%s:%d/%s", shown, site_port, auth)
     log.info("schedules and sensors run in dagster-daemon; Ctrl-C stops everything")
 
     stopping = threading.Event()

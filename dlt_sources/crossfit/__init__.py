@@ -1,0 +1,97 @@
+"""CrossFit training log kept in a Google Sheet: via the Sheets API or downloaded as CSV."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import dlt
+
+from ..common.files import SourceFile
+from ..common.quarantine import quarantine_row
+from .csv_log import csv_lines, to_csv
+from .helpers import log_rows
+from .sheet import SheetsClient, SheetsRateLimited
+
+__all__ = ["SETS_HINTS", "SheetsClient", "crossfit_source"]
+
+log = logging.getLogger(__name__)
+
+SET_COLUMNS: dict[str, dict[str, Any]] = {
+    "athlete_id": {"data_type": "text", "nullable": False},
+    "session_date": {"data_type": "date", "nullable": False},
+    "set_key": {"data_type": "text", "nullable": False},
+    "row_number": {"data_type": "bigint", "nullable": False},
+    "exercise": {"data_type": "text", "nullable": False},  # as typed; dbt normalises it
+    "sets": {"data_type": "bigint", "nullable": False},
+    "reps": {"data_type": "bigint", "nullable": False},
+    "weight": {"data_type": "double", "nullable": True},  # as typed, in `unit`; null = bodyweight
+    "unit": {"data_type": "text", "nullable": False},
+    "weight_kg": {"data_type": "double", "nullable": True},
+    "notes": {"data_type": "text", "nullable": True},
+    "data_source": {"data_type": "text", "nullable": False},
+    "source_file": {"data_type": "text", "nullable": True},
+}
+
+
+@dlt.source(name="crossfit", max_table_nesting=0)
+def crossfit_source(
+    files: Sequence[SourceFile] = (),
+    sheets: Sequence[SheetsClient] = (),
+) -> Any:
+    """Logged sets from CSV downloads and/or the live sheet into `crossfit_sets`."""
+    return sets(files, sheets)
+
+
+# All hints travel with the rows (a table variant), none sit on the resource: resource-level
+# hints would also shape the quarantine table that the same resource routes bad rows to.
+SETS_HINTS = dlt.mark.make_hints(
+    table_name="crossfit_sets",
+    write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    primary_key=("athlete_id", "session_date", "set_key"),
+    # Every (athlete, day) present in a load replaces that day's rows: edits and deletions of
+    # lines within a day leave nothing stale. Days absent from the load are kept as they are.
+    merge_key=("athlete_id", "session_date"),
+    columns=SET_COLUMNS,
+)
+
+
+@dlt.resource(name="sets")
+def sets(files: Sequence[SourceFile] = (), sheets: Sequence[SheetsClient] = ()) -> Iterator[Any]:
+    """One row per logged line; bad lines (no date, negative reps, text weight) to quarantine."""
+    for source_file in files:
+        lines = csv_lines(source_file.path)  # LogFormatError rejects a whole file
+        yield from _rows(lines, source_file.athlete_id, "csv", source_file.path.name)
+    for sheet in sheets:
+        try:
+            lines = sheet.rows()
+        except SheetsRateLimited as exc:
+            log.warning("CrossFit sheet of %s: %s; loading it next run", sheet.athlete_id, exc)
+            continue
+        yield from _rows(lines, sheet.athlete_id, "sheets", None)
+
+
+def _rows(
+    lines: Iterable[tuple[int, list[Any]]], athlete_id: str, origin: str, file_name: str | None
+) -> Iterator[Any]:
+    good = bad = 0
+    batch: list[dict[str, Any]] = []
+    label = file_name or f"CrossFit sheet of {athlete_id}"
+    for number, cells, result in log_rows(lines, athlete_id=athlete_id):
+        if isinstance(result, Exception):
+            bad += 1
+            yield quarantine_row(
+                "crossfit",
+                raw_record=to_csv(cells),
+                reason=str(result),
+                athlete_id=athlete_id,
+                source_file=file_name or "google-sheets",
+                source_line=number,
+            )
+            continue
+        good += 1
+        batch.append({**result, "data_source": origin, "source_file": file_name})
+    if batch:
+        yield dlt.mark.with_hints(batch, SETS_HINTS, create_table_variant=True)
+    log.info("%s: %d sets loaded, %d quarantined", label, good, bad)

@@ -1,0 +1,43 @@
+"""Strava activities: bulk-export files from the inbox and, when configured, the API."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from dlt_sources.strava import ACTIVITIES_HINTS, strava_source
+
+from ..api_resources import StravaApiResource
+from ..resources import WarehouseResource
+from ..translator import SourceTableTranslator
+from .loading import load_source
+
+SOURCE = "strava"
+
+
+@dlt_assets(
+    dlt_source=strava_source(),
+    dlt_pipeline=dlt.pipeline(pipeline_name=SOURCE, destination="postgres", dataset_name="raw"),
+    name=SOURCE,
+    dagster_dlt_translator=SourceTableTranslator(),
+    op_tags={"fitelt/source": SOURCE},
+)
+def strava_assets(
+    context: dg.AssetExecutionContext,
+    dlt: DagsterDltResource,
+    warehouse: WarehouseResource,
+    strava_api: StravaApiResource,
+) -> Iterator[Any]:
+    """Load Strava activities (inbox exports + API) into raw.strava_activities."""
+    clients = strava_api.clients(warehouse)
+    yield from load_source(
+        context,
+        dlt,
+        warehouse,
+        name=SOURCE,
+        make_source=lambda files: strava_source(files=files, clients=clients),
+        accounts=clients,
+        table_hints=[ACTIVITIES_HINTS],
+    )
