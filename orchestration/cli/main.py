@@ -78,6 +78,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(open_context(), host=args.host, port=args.port, site_port=args.site_port)
 
 
+def cmd_connect(args: argparse.Namespace) -> int:
+    from dlt_sources.common.token_store import TokenStore
+
+    from ..athletes import ensure_athlete
+    from ..oauth_connect import ConnectError, connect
+    from .context import open_context
+
+    if args.source == "google":
+        log.info(
+            "Google Sheets is read with an API key: set GOOGLE_SHEETS_API_KEY and "
+            "GOOGLE_SHEETS_SPREADSHEET_ID (service accounts are not supported yet)"
+        )
+        return 0
+    prefix = args.source.upper()
+    client_id = os.environ.get(f"{prefix}_CLIENT_ID")
+    client_secret = os.environ.get(f"{prefix}_CLIENT_SECRET")
+    if not client_id or not client_secret:
+        log.error("set %s_CLIENT_ID and %s_CLIENT_SECRET first (your API app)", prefix, prefix)
+        return 2
+    ctx = open_context()
+    athlete_id = args.athlete or ctx.settings.default_athlete
+    ensure_athlete(ctx.warehouse.admin, athlete_id, ctx.settings.default_timezone)
+    default_base = {"withings": "https://wbsapi.withings.net", "strava": "https://www.strava.com"}
+    try:
+        connect(
+            args.source,
+            athlete_id=athlete_id,
+            store=TokenStore.open(ctx.settings.secrets_dir),
+            api_base=os.environ.get(f"{prefix}_API_BASE") or default_base[args.source],
+            client_id=client_id,
+            client_secret=client_secret,
+            code=args.code,
+            redirect_port=args.redirect_port,
+            announce=lambda url: log.info(
+                "open this URL, approve, and let it redirect%s:\n  %s",
+                "" if args.code else f" to localhost:{args.redirect_port}",
+                url,
+            ),
+        )
+    except ConnectError as exc:
+        log.error("%s", exc)
+        return 1
+    return 0
+
+
 def cmd_serve_site(args: argparse.Namespace) -> int:
     from ..report.server import make_server
     from ..settings import Settings
@@ -145,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("FITELT_DAGSTER_PORT", "3000")))
     p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("connect", help="authorise API access (OAuth) and store tokens encrypted")
+    p.add_argument("source", choices=["withings", "strava", "google"])
+    p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
+    p.add_argument("--code", help="paste the authorization code instead of catching the redirect")
+    p.add_argument("--redirect-port", type=int, default=8765)
+    p.set_defaults(func=cmd_connect)
 
     p = sub.add_parser("serve-site", help="serve only the built report site")
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
