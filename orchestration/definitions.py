@@ -14,6 +14,8 @@ from .assets.report_site import report_site
 from .assets.strava import strava_assets
 from .assets.withings import withings_assets
 from .automation import forecast_job, knn_forecast_weekly
+from .backup_job import backup_daily, backup_job
+from .live.registry import LIVE_ASSETS, LIVE_JOBS, LIVE_SCHEDULES, LIVE_SENSORS, live_resources
 from .resources import WarehouseResource, WithingsApiResource
 from .schedules import SCHEDULES, SOURCE_JOBS
 from .sensors import SENSORS
@@ -34,11 +36,13 @@ defs = dg.Definitions(
         dbt_models,
         report_site,
         knn_forecast_models,
+        *LIVE_ASSETS,
     ],
-    jobs=[*SOURCE_JOBS.values(), forecast_job],
-    schedules=[*SCHEDULES, knn_forecast_weekly],
+    jobs=[*SOURCE_JOBS.values(), forecast_job, *LIVE_JOBS, backup_job],
+    schedules=[*SCHEDULES, knn_forecast_weekly, *LIVE_SCHEDULES, backup_daily],
     sensors=[
         *SENSORS,
+        *LIVE_SENSORS,
         dg.AutomationConditionSensorDefinition(
             "fitelt_automation",
             target=dg.AssetSelection.all(),
@@ -66,5 +70,6 @@ defs = dg.Definitions(
         ),
         "dlt": DagsterDltResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        **live_resources(),
     },
 )

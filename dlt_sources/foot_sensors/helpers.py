@@ -42,9 +42,7 @@ class FootSensorClient:
 
     def reachable(self, person_id: int = 1) -> bool:
         try:
-            response = self.session.get(
-                f"{self.base_url}/{person_id}", timeout=PROBE_TIMEOUT_S
-            )
+            response = self.session.get(f"{self.base_url}/{person_id}", timeout=PROBE_TIMEOUT_S)
         except requests.RequestException:
             return False
         return response.status_code < 500

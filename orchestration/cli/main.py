@@ -75,7 +75,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .context import open_context
     from .serve import serve
 
-    return serve(open_context(), host=args.host, port=args.port, site_port=args.site_port)
+    return serve(
+        open_context(),
+        host=args.host,
+        port=args.port,
+        site_port=args.site_port,
+        simulators=not args.no_simulators,
+    )
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
@@ -189,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("FITELT_DAGSTER_PORT", "3000")))
     p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
+    p.add_argument(
+        "--no-simulators",
+        action="store_true",
+        help="do not start the bundled live-stream simulators for unset FITELT_*_API",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("connect", help="authorise API access (OAuth) and store tokens encrypted")
@@ -210,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_sample_data)
 
+    from .simulate import add_parser as add_simulate_parser
+
+    add_simulate_parser(sub)
+
     p = sub.add_parser("stop-db", help="stop the embedded PostgreSQL")
     p.set_defaults(func=cmd_stop_db)
 
@@ -223,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--avg-weight", type=float, help="average weight per rep, kg")
     p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
     p.set_defaults(func=cmd_forecast)
+
+    from .admin import register as register_admin  # grant/delete-athlete, backup, restore
+
+    register_admin(sub)
     return parser
 
 

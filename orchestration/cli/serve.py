@@ -11,16 +11,25 @@ import threading
 import time
 from pathlib import Path
 
+from ..live.api import make_api_handler
+from ..live.simulators import start_embedded_simulators
 from ..report.server import is_loopback, make_server
 from .context import CliContext
 
 log = logging.getLogger("fitelt")
 
 
-def serve(ctx: CliContext, *, host: str, port: int, site_port: int) -> int:
+def serve(
+    ctx: CliContext, *, host: str, port: int, site_port: int, simulators: bool = True
+) -> int:
     """Run until interrupted; a child that dies takes the others down with a non-zero exit."""
     password = os.environ.get("FITELT_SITE_PASSWORD") or None
-    site = make_server(ctx.settings.site_dir, host, site_port, password)
+    # Before the children start: they inherit the simulators' FITELT_*_API URLs.
+    stop_simulators = start_embedded_simulators() if simulators else []
+    api = make_api_handler(
+        ctx.warehouse.admin.dsn(), ctx.settings.default_timezone, ctx.settings.data_dir
+    )
+    site = make_server(ctx.settings.site_dir, host, site_port, password, api_handler=api)
     if not is_loopback(host):
         log.warning("the Dagster UI has no authentication of its own: put it behind a proxy")
     bin_dir = Path(sys.executable).parent
@@ -36,6 +45,7 @@ def serve(ctx: CliContext, *, host: str, port: int, site_port: int) -> int:
     log.info("Dagster UI:  http://%s:%d/", shown, port)
     auth = "  (user fitelt)" if password else ""
     log.info("Report site: http://%s:%d/%s", shown, site_port, auth)
+    log.info("Read API:    http://%s:%d/v1 (rides, riders, live streams)", shown, site_port)
     log.info("schedules and sensors run in dagster-daemon; Ctrl-C stops everything")
 
     stopping = threading.Event()
@@ -50,6 +60,8 @@ def serve(ctx: CliContext, *, host: str, port: int, site_port: int) -> int:
                 stopping.set()
         time.sleep(0.5)
     site.shutdown()
+    for stop in stop_simulators:
+        stop()
     for child in children.values():
         if child.poll() is None:
             child.terminate()

@@ -34,9 +34,7 @@ select
     aged.age,
     {{ age_band('aged.age') }} as age_band,
     aged.started_at,
-    (
-        aged.started_at at time zone '{{ env_var("FITELT_DEFAULT_TIMEZONE", "Europe/Paris") }}'
-    )::date as ride_day,
+    (aged.started_at at time zone '{{ local_timezone() }}')::date as ride_day,
     aged.last_second_at,
     aged.duration_s,
     aged.seconds_recorded,

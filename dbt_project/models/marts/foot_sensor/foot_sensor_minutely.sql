@@ -29,8 +29,8 @@ select
     count(*) as readings,
     min(value) as min_value,
     max(value) as max_value,
-    avg(value) as avg_value,
-    stddev_samp(value) as stddev_value,
+    avg(value::float8) as avg_value,
+    stddev_samp(value::float8) as stddev_value,
     count(*) filter (where anomaly) as anomalies
 from readings
 group by person_id, sensor_id, date_trunc('minute', polled_at)

@@ -1,0 +1,107 @@
+"""Bike telemetry: log lines by offset into riders, rides and seconds; quarantine; resumption."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+
+from dlt_sources.simulators.bikes import BikeSimulator
+from orchestration.cli.materialize import materialize, succeeded
+from orchestration.live.resources import BikeLogApiResource
+from orchestration.live.sensors import bikes_stream
+from tests.conftest import query
+from tests.live_fixtures import live_resources, ride_lines, rider, years_ago
+
+pytest_plugins = ["tests.live_fixtures"]
+
+LOAD = "group:bikes"
+
+
+def test_lines_combine_per_second_across_loads_with_mid_stream_and_malformed_quarantined(
+    live_env,
+) -> None:
+    start = time.time() - 120
+    ada = rider(501, years_ago(30), "Ada Shaw")
+    # bike-01: a full ride; bike-02: its rider got on before the stream was read (no SYSTEM).
+    first = ride_lines("bike-01", start, ada, [(120, 70, 40, 100.0), (125, 72, 40, 110.5)])
+    mid = ride_lines("bike-02", start, None, [(100, 60, 30, 80.0)])
+    lines = [first[0], mid[0], first[1], mid[1], first[2], first[3]]
+    # first[3] is the Ride line of second 2: its Telemetry line arrives with the next load.
+    lines.append("2025-01-01 garbage without a bike")
+    lines.append(first[0][:26] + " bike-01: [INFO]: Telemetry - hrt = abc; rpm = 1; power = 2")
+
+    sim = BikeSimulator(bikes=0)
+    instance = dg.DagsterInstance.ephemeral()
+    with sim.serve() as server:
+        resources = live_resources(bikes_url=server.url)
+        sim.append(lines)
+        assert succeeded(materialize(LOAD, instance=instance, resources=resources))
+        assert query(live_env, "select count(*) from raw.bikes_ride_seconds")[0][0] == 1
+
+        sim.append([first[4]])  # the Telemetry line completing second 2
+        assert succeeded(materialize(LOAD, instance=instance, resources=resources))
+        assert succeeded(materialize(LOAD, instance=instance, resources=resources))  # nothing new
+
+    seconds = query(
+        live_env,
+        "select duration_s, resistance, heart_rate, rpm, power, bike_id, user_id "
+        "from raw.bikes_ride_seconds order by duration_s",
+    )
+    assert seconds == [
+        (1.0, 40.0, 120.0, 70.0, 100.0, "bike-01", 501),
+        (2.0, 40.0, 125.0, 72.0, 110.5, "bike-01", 501),
+    ]
+    ride = query(
+        live_env,
+        "select seconds_recorded, duration_s, avg_heart_rate, max_heart_rate, avg_power, "
+        "max_power, energy_kj from raw.bikes_rides",
+    )
+    assert ride == [(2, 2.0, 122.5, 125.0, 105.25, 110.5, 0.2105)]
+    riders = query(live_env, "select user_id, name, date_of_birth::text from raw.bikes_riders")
+    assert riders == [(501, "Ada Shaw", ada["date_of_birth"])]
+
+    reasons = dict(query(live_env, "select source_line, reason from raw.bikes_quarantine"))
+    assert set(reasons) == {1, 3, 6, 7}, reasons
+    assert "no [SYSTEM] line seen for bike-02" in reasons[1]
+    assert "no [SYSTEM] line seen for bike-02" in reasons[3]
+    assert "not a log line" in reasons[6]
+    assert "hrt: not a number" in reasons[7]
+
+
+def test_a_generated_stream_loads_rides_that_match_their_seconds(live_env) -> None:
+    sim = BikeSimulator(bikes=3, speed=40, seed=5, ride_seconds=(20, 40), pause_seconds=(1, 2))
+    instance = dg.DagsterInstance.ephemeral()
+    with sim.serve() as server:
+        time.sleep(1.5)  # a minute of simulated riding
+        resources = live_resources(bikes_url=server.url)
+        assert succeeded(materialize(LOAD, instance=instance, resources=resources))
+    mismatched = query(
+        live_env,
+        "select r.ride_id from raw.bikes_rides r left join ("
+        " select ride_id, count(*) n, max(heart_rate) hr, sum(power) p"
+        " from raw.bikes_ride_seconds group by ride_id) s using (ride_id)"
+        " where r.seconds_recorded <> coalesce(s.n, 0) or r.max_heart_rate is distinct from s.hr"
+        " or abs(r.energy_kj * 1000 - coalesce(s.p, 0)) > 0.01",
+    )
+    assert query(live_env, "select count(*) from raw.bikes_rides")[0][0] >= 3
+    assert mismatched == []
+    # A clean stream quarantines nothing (the table only appears with its first row).
+    assert query(live_env, "select to_regclass('raw.bikes_quarantine')")[0][0] is None
+
+
+def test_sensor_requests_a_load_only_for_new_lines(live_env) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    down = dg.build_sensor_context(
+        instance=instance,
+        resources={"bike_api": BikeLogApiResource(base_url="http://127.0.0.1:9")},
+    )
+    assert isinstance(bikes_stream(down), dg.SkipReason)
+    sim = BikeSimulator(bikes=0)
+    with sim.serve() as server:
+        context = dg.build_sensor_context(
+            instance=instance, resources={"bike_api": BikeLogApiResource(base_url=server.url)}
+        )
+        sim.append(ride_lines("bike-01", time.time(), rider(7, "1990-01-01"), [(90, 60, 20, 50)]))
+        assert isinstance(bikes_stream(context), dg.RunRequest)
+        assert isinstance(bikes_stream(context), dg.SkipReason)  # same end offset
