@@ -1,4 +1,8 @@
-"""The report site builds strictly from the sample warehouse and is served with auth."""
+"""The report site builds strictly from the sample warehouse and from an empty one.
+
+The sample build (all sources, every mart, the KNN forecast, then report_site) is shared with
+tests/test_report_browser.py through tests/browser/site.py.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,25 @@ import urllib.request
 from pathlib import Path
 
 import dagster as dg
+import pyarrow.parquet as pq
 import pytest
 
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
+from orchestration.assets.report_site import report_site
 from orchestration.report.server import make_server
-from orchestration.settings import Settings
-from tests.conftest import SAMPLE_WEIGHT_CSV
+from orchestration.warehouse import ConnInfo
+from tests.browser.site import PAGES, PIPELINE, BuiltSite, build_site_from, sample_site
+from tests.conftest import query
+
+pytestmark = pytest.mark.slow
+
+REPORTS = Path(__file__).resolve().parent.parent / "reports"
+SOURCE_QUERIES = sorted(p.stem for p in (REPORTS / "sources" / "warehouse").glob("*.sql"))
+FORECAST_TABLES = ("model_runs", "forecast_scenarios", "forecast_neighbours")
+
+
+@pytest.fixture(scope="module")
+def site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    return sample_site(pg_server, tmp_path_factory)
 
 
 def _get(url: str, password: str | None) -> tuple[int, str]:
@@ -30,28 +46,100 @@ def _get(url: str, password: str | None) -> tuple[int, str]:
         return error.code, ""
 
 
-@pytest.mark.slow
-def test_report_site_builds_strict_and_is_served_behind_auth(fitelt_env, tmp_path: Path) -> None:
-    settings = Settings.from_env()
-    Inbox(settings.inbox_dir, settings.archive_dir).drop(SAMPLE_WEIGHT_CSV, "demo")
-    result = materialize(
-        "group:withings+ and not key:knn_forecast_models",
-        instance=dg.DagsterInstance.ephemeral(),
-    )
-    assert succeeded(result)
-    current = settings.site_dir / "current"
-    assert (current / "index.html").is_file()
-    assert (current / "weight" / "index.html").is_file()
-    metadata = result.asset_materializations_for_node("report_site")[0].metadata
-    assert metadata["pages"].value >= 2
+def _page_file(current: Path, page: str) -> Path:
+    return current / page.strip("/") / "index.html" if page != "/" else current / "index.html"
 
-    server = make_server(settings.site_dir, "127.0.0.1", 0, "s3cret-site-pass")
+
+def _parquet_rows(current: Path, source_query: str) -> int:
+    files = list((current / "data" / "warehouse" / source_query).rglob("*.parquet"))
+    assert len(files) == 1, f"{source_query}: expected one parquet file, found {files}"
+    return pq.read_metadata(files[0]).num_rows
+
+
+def test_report_site_depends_on_every_mart_and_the_forecast() -> None:
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(report_site.key).parent_keys
+    marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
+    assert marts <= parents
+    assert dg.AssetKey("knn_forecast_models") in parents
+    condition = report_site.specs_by_key[report_site.key].automation_condition
+    assert condition is not None and "eager" in condition.get_label().lower()
+
+
+def test_sample_site_builds_every_page_strictly(site: BuiltSite) -> None:
+    materialised = {
+        event.asset_key.to_user_string() for event in site.result.get_asset_materialization_events()
+    }
+    assert {"knn_forecast_models", "report_site", "marts/data_health"} <= materialised
+    for page in PAGES:
+        assert _page_file(site.current, page).is_file(), page
+    metadata = site.result.asset_materializations_for_node("report_site")[0].metadata
+    assert metadata["pages"].value >= len(PAGES)
+    # Every source query was extracted; the sample fills the marts the pages lead with.
+    for source_query in SOURCE_QUERIES:
+        _parquet_rows(site.current, source_query)
+    for source_query in ("weight_daily", "runs", "crossfit_sets", "forecast_scenarios"):
+        assert _parquet_rows(site.current, source_query) > 0, source_query
+
+
+def test_data_health_reports_loads_and_quarantine(site: BuiltSite) -> None:
+    rows = query(
+        site.reader,
+        "select source_name, freshness, loads_24h, raw_rows, quarantined_rows "
+        "from marts.data_health order by source_name",
+    )
+    by_source = {row[0]: row[1:] for row in rows}
+    for source in ("crossfit", "strava", "withings"):
+        freshness, loads_24h, raw_rows, _ = by_source[source]
+        assert (freshness, loads_24h >= 1, raw_rows > 0) == ("fresh", True, True), source
+    # The sample has no malformed line; the shared build adds one (tests/browser/site.py).
+    assert by_source["withings"][3] == 1
+    reasons = query(
+        site.reader,
+        "select source_name, reason, quarantined_rows from marts.data_health_quarantine",
+    )
+    assert reasons == [("withings", "weight_kg: not a number: 'eighty'", 1)]
+    athletes = query(site.reader, "select athlete_id, age_group from marts.athletes")
+    assert athletes == [("demo", "unknown")]
+
+
+def test_sample_site_is_served_behind_auth(site: BuiltSite) -> None:
+    server = make_server(site.settings.site_dir, "127.0.0.1", 0, "s3cret-site-pass")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         assert _get(base + "/", None)[0] == 401
         assert _get(base + "/", "wrong")[0] == 401
-        status, body = _get(base + "/weight", "s3cret-site-pass")
-        assert status == 200 and "<html" in body.lower()
+        for page in PAGES:
+            status, body = _get(base + page, "s3cret-site-pass")
+            assert status == 200 and "<html" in body.lower(), page
     finally:
         server.shutdown()
+        server.server_close()
+
+
+def test_empty_warehouse_without_forecast_tables_still_builds(
+    pg_server: ConnInfo, tmp_path: Path
+) -> None:
+    """No file loaded, every mart empty, the forecast never run: the site builds anyway."""
+    built = build_site_from(
+        pg_server, tmp_path, files=[], selection=f"({PIPELINE}) and not key:knn_forecast_models"
+    )
+    materialised = {
+        event.asset_key.to_user_string()
+        for event in built.result.get_asset_materialization_events()
+    }
+    assert "report_site" in materialised and "knn_forecast_models" not in materialised
+    # report_site created the forecast's tables itself (empty) so their source queries work.
+    for table in FORECAST_TABLES:
+        assert query(built.reader, f"select count(*) from marts.{table}") == [(0,)]
+    for page in PAGES:
+        assert _page_file(built.current, page).is_file(), page
+    # Evidence writes no parquet for a 0-row query; build_site wrote valid empty ones.
+    for source_query in ("weight_daily", "runs", "crossfit_sets", "model_runs"):
+        assert _parquet_rows(built.current, source_query) == 0, source_query
+    overview = _page_file(built.current, "/").read_text()
+    assert "Nothing in the warehouse yet" in overview
+    assert "No forecast yet" in _page_file(built.current, "/forecast").read_text()

@@ -2,15 +2,20 @@
 
 import dagster as dg
 
+from ..forecast_store import ensure_tables
 from ..report.build import ReportBuildError, build_site
 from ..resources import WarehouseResource
 from .dbt import dbt_models
+from .forecast import knn_forecast_models
 
 MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == "marts"), key=str)
+# The forecast's tables (marts.model_runs, forecast_scenarios, forecast_neighbours) are written
+# by knn_forecast_models, not dbt.
+DEPS = [*MART_KEYS, knn_forecast_models.key]
 
 
 @dg.asset(
-    deps=MART_KEYS,
+    deps=DEPS,
     group_name="reports",
     kinds={"evidence"},
     automation_condition=dg.AutomationCondition.eager(),
@@ -19,7 +24,11 @@ MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == "marts"), k
 def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.Output:
     """Build the Evidence site (sources + build:strict) and swap it in as the served release."""
     settings = warehouse.settings
-    reader = warehouse.warehouse().reader
+    resolved = warehouse.warehouse()
+    # The Forecast page reads the forecast's tables: before the first training they do not exist
+    # and `npm run sources --strict` would fail, so create them (empty) as the forecast would.
+    ensure_tables(resolved.admin)
+    reader = resolved.reader
     conn = {
         "host": reader.host,
         "port": str(reader.port),
@@ -37,5 +46,6 @@ def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         metadata={
             "release": dg.MetadataValue.path(str(release)),
             "pages": dg.MetadataValue.int(len(pages)),
+            "page_paths": dg.MetadataValue.text(", ".join(pages)),
         },
     )

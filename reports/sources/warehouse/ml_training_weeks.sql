@@ -1,0 +1,1 @@
+select * from marts.ml_training_weeks

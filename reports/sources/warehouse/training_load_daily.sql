@@ -1,0 +1,1 @@
+select * from marts.training_load_daily
