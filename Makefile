@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := reports/node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install install-node run materialize serve test lint format bench lock clean stop-db
+.PHONY: help install install-node install-browser run materialize serve test lint format bench lock clean stop-db
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ $(NODE_STAMP): reports/package.json reports/package-lock.json
 
 install-node: $(NODE_STAMP) ## install the report site's locked npm packages
 
+install-browser: ## Debian's chromium for the browser tests (root: apt-get; no browser downloads)
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "chromium is missing and cannot be installed here: install Debian's chromium" >&2; exit 1; fi; }
+
 run: install install-node ## install, load the sample data, materialise everything, serve
 	$(BIN)/fitelt import sample_data/*/*.csv --athlete demo
 	$(BIN)/fitelt materialize
@@ -46,7 +52,7 @@ materialize: install install-node ## materialise every asset once
 serve: install ## serve Dagster UI + daemon and the report site
 	$(BIN)/fitelt serve
 
-test: install install-node ## lint, SQL lint and the whole test suite (what CI runs)
+test: install install-node install-browser ## lint, SQL lint and the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
 	set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import dlt
+import psycopg2
 from pydantic import PrivateAttr
 
 from dlt_sources.common.token_store import TokenStore
@@ -53,7 +54,15 @@ class WarehouseResource(dg.ConfigurableResource):
         return self._warehouse
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # dbt runs as a subprocess and reads its profile from these variables.
+        # An unreachable warehouse must not fail the run here, before any step could retry:
+        # the steps resolve it again inside their retry blocks (assets/retries.py).
+        try:
+            self.export_dbt_env()
+        except psycopg2.OperationalError as exc:
+            context.log.warning("warehouse unreachable at run start (%s)", type(exc).__name__)
+
+    def export_dbt_env(self) -> None:
+        """dbt runs as a subprocess and reads its profile from these variables."""
         os.environ.update(self.warehouse().admin.libpq_env(prefix="FITELT_PG"))
 
     def pipeline(self, name: str) -> dlt.Pipeline:

@@ -35,6 +35,9 @@ def quarantine_row(
 ) -> Any:
     """A quarantine row routed to the `<source>_quarantine` table (merge on its hash)."""
     raw = raw_record if isinstance(raw_record, str) else json.dumps(raw_record, default=str)
+    raw = _printable(raw)  # NUL or undecodable bytes would fail the whole PostgreSQL load
+    reason = _printable(reason)
+    source_file = None if source_file is None else _printable(source_file)
     digest = hashlib.sha256(
         "\x1f".join([source, athlete_id or "", source_file or "", str(source_line), raw]).encode()
     ).hexdigest()
@@ -54,6 +57,29 @@ def quarantine_row(
         columns=QUARANTINE_COLUMNS,
     )
     return dlt.mark.with_hints(row, hints, create_table_variant=True)
+
+
+def reject_file(source: str, source_file: Any, *, reason: str) -> Any:
+    """The quarantine row recording that a whole file was rejected (line 0 = the file)."""
+    try:
+        with source_file.path.open("rb") as handle:
+            first = handle.readline(2_000).decode("utf-8", "replace")
+    except OSError:
+        first = ""
+    return quarantine_row(
+        source,
+        raw_record=first.rstrip("\r\n"),
+        reason=reason,
+        athlete_id=source_file.athlete_id,
+        source_file=source_file.path.name,
+        source_line=0,
+    )
+
+
+def _printable(text: str) -> str:
+    from .textfile import printable  # textfile imports RowError from here
+
+    return printable(text)
 
 
 def parse_number(text: str | None, *, field: str, minimum: float, maximum: float) -> float | None:

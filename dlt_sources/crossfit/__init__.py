@@ -9,7 +9,8 @@ from typing import Any
 import dlt
 
 from ..common.files import SourceFile
-from ..common.quarantine import quarantine_row
+from ..common.quarantine import quarantine_row, reject_file
+from ..common.textfile import printable
 from .csv_log import csv_lines, to_csv
 from .helpers import log_rows
 from .sheet import SheetsClient, SheetsRateLimited
@@ -61,15 +62,32 @@ SETS_HINTS = dlt.mark.make_hints(
 def sets(files: Sequence[SourceFile] = (), sheets: Sequence[SheetsClient] = ()) -> Iterator[Any]:
     """One row per logged line; bad lines (no date, negative reps, text weight) to quarantine."""
     for source_file in files:
-        lines = csv_lines(source_file.path)  # LogFormatError rejects a whole file
-        yield from _rows(lines, source_file.athlete_id, "csv", source_file.path.name)
+        name = printable(source_file.path.name)
+        try:
+            # Buffered per file so a file rejected at its header loads nothing half-way.
+            yield from _rows(csv_lines(source_file.path), source_file.athlete_id, "csv", name)
+        except ValueError as exc:  # LogFormatError, or a header lacking a required column
+            # One unreadable file must not block the others: it is recorded and the load goes on.
+            log.error("%s rejected: %s", name, exc)
+            yield reject_file("crossfit", source_file, reason=f"file rejected: {exc}")
     for sheet in sheets:
         try:
             lines = sheet.rows()
         except SheetsRateLimited as exc:
             log.warning("CrossFit sheet of %s: %s; loading it next run", sheet.athlete_id, exc)
             continue
-        yield from _rows(lines, sheet.athlete_id, "sheets", None)
+        try:
+            yield from _rows(lines, sheet.athlete_id, "sheets", None)
+        except ValueError as exc:  # the sheet's header lacks a required column
+            log.error("CrossFit sheet of %s rejected: %s", sheet.athlete_id, exc)
+            yield quarantine_row(
+                "crossfit",
+                raw_record="",
+                reason=f"sheet rejected: {exc}",
+                athlete_id=sheet.athlete_id,
+                source_file="google-sheets",
+                source_line=0,
+            )
 
 
 def _rows(

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..common.textfile import csv_records, header_hint, open_text, printable
 from .settings import CSV_HEADER
 
 
@@ -15,16 +16,22 @@ class LogFormatError(ValueError):
 
 
 def csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of every CSV record, header included."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LogFormatError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    line = 0
-    for cells in reader:
-        first_line, line = line + 1, reader.line_num  # a quoted note can span lines
-        yield first_line, cells
+    """(first line number, cells) of every CSV record, header included, streamed.
+
+    LogFormatError for an empty file or one whose first line is not a CSV header at all.
+    """
+    with open_text(path) as handle:
+        records = csv_records(handle)
+        first = next(records, None)
+        if first is None or not any(cell.strip() for cell in first[1]):
+            raise LogFormatError(f"{path.name}: empty file, expected a header like {CSV_HEADER}")
+        if len(first[1]) == 1 and header_hint(first[1][0]):
+            raise LogFormatError(
+                f"{path.name}: first line {printable(first[1][0])[:80]!r} is not a CSV header"
+                f"{header_hint(first[1][0])}"
+            )
+        yield first
+        yield from records
 
 
 def to_csv(cells: list[object]) -> str:

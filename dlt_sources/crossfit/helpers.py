@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..common.quarantine import RowError, parse_number
+from ..common.textfile import check_text
 from .settings import (
     COLUMN_ALIASES,
     DATE_FORMATS,
@@ -37,14 +38,26 @@ def normalise_name(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
-def header_map(header: Iterable[Any]) -> dict[str, int]:
-    """Known column → its position; unknown columns are ignored."""
+def header_map(header: Iterable[Any], *, strict: bool = False) -> dict[str, int]:
+    """Known column → its position; unknown columns are ignored.
+
+    With `strict`, a known column given twice ("Weight" and "Load") is an error naming both
+    positions instead of silently taking the first.
+    """
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = normalise_name(str(cell).lstrip("\ufeff"))
         name = COLUMN_ALIASES.get(name, name)
-        if name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) and name not in positions:
-            positions[name] = index
+        if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+            continue
+        if name in positions:
+            if strict:
+                raise ValueError(
+                    f"CrossFit log header: column {name!r} appears twice "
+                    f"(columns {positions[name] + 1} and {index + 1})"
+                )
+            continue
+        positions[name] = index
     return positions
 
 
@@ -125,6 +138,11 @@ def parse_set(cells: list[Any], columns: dict[str, int], latest_allowed: date) -
     }
 
 
+def _column_name(columns: dict[str, int], index: int) -> str:
+    names = [name for name, position in columns.items() if position == index]
+    return names[0] if names else f"column {index + 1}"
+
+
 def log_rows(
     rows: Iterable[tuple[int, list[Any]]], *, athlete_id: str, now: datetime | None = None
 ) -> Iterator[tuple[int, list[Any], dict[str, Any] | RowError]]:
@@ -140,12 +158,13 @@ def log_rows(
         if not any(cell_text(c) for c in cells):
             continue  # blank line (the API omits trailing ones; the CSV keeps them)
         if columns is None:
-            columns = header_map(cells)
+            columns = header_map(cells, strict=True)
             missing = [name for name in REQUIRED_COLUMNS if name not in columns]
             if missing:
                 raise ValueError(f"CrossFit log header {cells!r} lacks column(s) {missing}")
             continue
         try:
+            check_text(cells, lambda index, known=columns: _column_name(known, index))
             row = parse_set(cells, columns, latest_allowed)
         except RowError as error:
             yield number, cells, error

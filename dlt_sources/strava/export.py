@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..common.quarantine import RowError, parse_number
+from ..common.textfile import check_text, csv_records, header_hint, open_text, printable
 from .settings import (
     COL_AVERAGE_HEARTRATE,
     COL_AVERAGE_SPEED,
@@ -85,34 +86,46 @@ def format_export_date(moment: datetime) -> str:
 def read_activities_csv(
     path: Path, *, athlete_id: str, timezone: str, now: datetime | None = None
 ) -> Iterator[tuple[int, str, dict | RowError]]:
-    """Yield (first line number, raw record, activity row or the error) for every record."""
+    """Yield (first line number, raw record, activity row or the error) for every record.
+
+    The file is streamed record by record; a header that is not an activities export raises
+    ExportFormatError (naming the first unexpected column) before any record is yielded.
+    """
     latest_allowed = (now or datetime.now(UTC)) + timedelta(days=1)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExportFormatError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    if not is_activities_export(header):
-        raise ExportFormatError(
-            f"{path.name}: header {','.join(header)[:120]!r} is not a Strava activities.csv "
-            f"(expected it to start with {','.join(EXPORT_PREFIX[:6])!r}, ...)"
-        )
     tz = ZoneInfo(timezone)
-    line = reader.line_num
-    for cells in reader:
-        first_line, line = line + 1, reader.line_num  # a description can span several lines
-        if not any(cell.strip() for cell in cells):
-            continue
-        raw = _to_csv(cells)
-        try:
-            if len(cells) != len(header):
-                raise RowError(f"expected {len(header)} fields, found {len(cells)}")
-            row = _parse_record(cells, tz, latest_allowed, athlete_id)
-        except RowError as error:
-            yield first_line, raw, error
-        else:
-            yield first_line, raw, row
+    with open_text(path) as handle:
+        records = csv_records(handle)
+        _, header = next(records, (1, []))
+        if not is_activities_export(header):
+            first = ",".join(header)
+            raise ExportFormatError(
+                f"{path.name}: header {printable(first)[:120]!r} is not a Strava "
+                f"activities.csv: {_header_problem(header)}{header_hint(first)}"
+            )
+        for first_line, cells in records:  # a description can span several lines
+            if not any(cell.strip() for cell in cells):
+                continue
+            raw = _to_csv(cells)
+            try:
+                if len(cells) != len(header):
+                    raise RowError(f"expected {len(header)} fields, found {len(cells)}")
+                check_text(cells, lambda i: f"{header[i].strip()} (column {i + 1})")
+                row = _parse_record(cells, tz, latest_allowed, athlete_id)
+            except RowError as error:
+                yield first_line, raw, error
+            else:
+                yield first_line, raw, row
+
+
+def _header_problem(header: list[str]) -> str:
+    """The first column that differs from the export's stable prefix, by position and name."""
+    cleaned = [h.strip().lstrip("\ufeff") for h in header]
+    for index, expected in enumerate(EXPORT_PREFIX):
+        if index >= len(cleaned):
+            return f"column {index + 1} {expected!r} is missing (only {len(cleaned)} columns)"
+        if cleaned[index] != expected:
+            return f"column {index + 1} is {cleaned[index][:40]!r}, expected {expected!r}"
+    return "unrecognised header"
 
 
 def _parse_record(

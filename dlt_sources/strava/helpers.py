@@ -16,6 +16,7 @@ from .settings import (
     ACTIVITIES_PATH,
     API_RETRIES,
     BACKOFF_BASE_S,
+    DEAUTHORIZE_PATH,
     HTTP_TIMEOUT_S,
     MAX_RETRY_AFTER_S,
     PER_PAGE,
@@ -31,6 +32,12 @@ RECONNECT = "reconnect with `fitelt connect strava`"
 
 class StravaApiError(RuntimeError):
     """An HTTP failure that retrying did not fix (messages never hold tokens or secrets)."""
+
+
+class StravaUnavailable(StravaApiError):
+    """5xx, timeouts or cut bodies outlasted the retries: worth another run later."""
+
+    transient = True
 
 
 def _message(response: requests.Response) -> str:
@@ -137,7 +144,7 @@ class StravaClient:
                 # The exception text can hold the URL; its type is enough for the log.
                 what = type(exc).__name__
             if attempt == API_RETRIES:
-                raise StravaApiError(f"Strava {path}: {what}; gave up after {attempt} attempts")
+                raise StravaUnavailable(f"Strava {path}: {what}; gave up after {attempt} attempts")
             wait = BACKOFF_BASE_S * 2 ** (attempt - 1)
             log.warning("Strava %s: %s; retrying in %.0f s (attempt %d)", path, what, wait, attempt)
             self.sleep(wait)
@@ -179,6 +186,20 @@ class StravaClient:
         wait = max(wait, 1.0)  # never retry hot, even on "Retry-After: 0"
         log.warning("Strava 429: waiting %.0f s as Retry-After asks (attempt %d)", wait, attempt)
         self.sleep(wait)
+
+    def deauthorize(self) -> bool:
+        """Revoke the grant at Strava (POST /oauth/deauthorize); False when already gone."""
+        try:
+            token = self.access_token()
+        except NeedsReconnect:
+            return False
+        response = self._send("POST", DEAUTHORIZE_PATH, data={"access_token": token})
+        if response.status_code == 401:
+            return False
+        if response.status_code != 200:
+            raise StravaApiError(f"Strava deauthorize: HTTP {response.status_code}")
+        log.info("revoked the Strava grant of athlete %s", self.athlete_id)
+        return True
 
     # --- Activities ----------------------------------------------------------------------
     def activity_pages(self, after: int) -> Iterator[list[dict[str, Any]]]:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..common.quarantine import RowError
+from ..common.textfile import check_text
 
 ACTIVITY_COLUMNS: dict[str, dict[str, Any]] = {
     "athlete_id": {"data_type": "text", "nullable": False},
@@ -75,6 +76,8 @@ def api_row(activity: dict[str, Any], athlete_id: str) -> dict[str, Any]:
     sport_type = activity.get("sport_type") or activity.get("type")
     if not sport_type:
         raise RowError("sport_type: missing")
+    texts = ("name", "sport_type", "type", "timezone")
+    check_text([activity.get(key) for key in texts], lambda index: texts[index])
     local = activity.get("start_date_local")
     return {
         "athlete_id": athlete_id,

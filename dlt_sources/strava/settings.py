@@ -5,6 +5,7 @@ from __future__ import annotations
 DEFAULT_API_BASE = "https://www.strava.com"
 ACTIVITIES_PATH = "/api/v3/athlete/activities"
 TOKEN_PATH = "/oauth/token"
+DEAUTHORIZE_PATH = "/oauth/deauthorize"
 AUTHORIZE_URL = "https://www.strava.com/oauth/authorize"
 SCOPES = "activity:read_all"
 

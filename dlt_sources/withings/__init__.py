@@ -9,9 +9,10 @@ from typing import Any
 import dlt
 
 from ..common.files import SourceFile
-from ..common.quarantine import quarantine_row
+from ..common.quarantine import RowError, quarantine_row, reject_file
+from ..common.textfile import printable
 from ..common.token_store import NeedsReconnect
-from .export import read_weight_csv
+from .export import ExportFormatError, read_weight_csv
 from .helpers import RateLimited, WithingsClient, group_rows
 
 log = logging.getLogger(__name__)
@@ -66,26 +67,32 @@ def _measures_table(rows: list[dict[str, Any]]) -> Any:
 
 def _file_rows(source_file: SourceFile) -> Iterator[Any]:
     good = bad = 0
-    name = source_file.path.name
+    name = printable(source_file.path.name)
     parsed = read_weight_csv(
         source_file.path, athlete_id=source_file.athlete_id, timezone=source_file.timezone
     )
-    for line_no, raw, result in parsed:
-        if isinstance(result, Exception):
-            bad += 1
-            yield quarantine_row(
-                "withings",
-                raw_record=raw,
-                reason=str(result),
-                athlete_id=source_file.athlete_id,
-                source_file=name,
-                source_line=line_no,
-            )
-            continue
-        good += 1
-        for row in result:
-            row["source_file"] = name
-        yield _measures_table(result)
+    try:
+        for line_no, raw, result in parsed:
+            if isinstance(result, Exception):
+                bad += 1
+                yield quarantine_row(
+                    "withings",
+                    raw_record=raw,
+                    reason=str(result),
+                    athlete_id=source_file.athlete_id,
+                    source_file=name,
+                    source_line=line_no,
+                )
+                continue
+            good += 1
+            for row in result:
+                row["source_file"] = name
+            yield _measures_table(result)
+    except ExportFormatError as exc:
+        # One unreadable file must not block the others: it is recorded and the load goes on.
+        log.error("%s rejected: %s", name, exc)
+        yield reject_file("withings", source_file, reason=f"file rejected: {exc}")
+        return
     log.info("%s: %d lines loaded, %d quarantined", name, good, bad)
 
 
@@ -95,8 +102,16 @@ def _api_rows(client: WithingsClient, cursors: dict[str, int]) -> Iterator[Any]:
     newest = since
     try:
         for group, timezone in client.measure_groups(lastupdate=since):
-            newest = max(newest, int(group.get("modified") or 0))
-            rows = group_rows(group, athlete, timezone)
+            modified = group.get("modified")
+            if isinstance(modified, int) and not isinstance(modified, bool):
+                newest = max(newest, modified)
+            try:
+                rows = group_rows(group, athlete, timezone)
+            except RowError as error:
+                yield quarantine_row(
+                    "withings", raw_record=group, reason=str(error), athlete_id=athlete
+                )
+                continue
             if rows:
                 yield _measures_table(rows)
     except RateLimited as exc:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..common.quarantine import RowError, parse_number
+from ..common.textfile import check_text, csv_records, header_hint, open_text, printable
 from .settings import (
     BOUNDS,
     EXPORT_COLUMNS_KG,
@@ -21,16 +24,72 @@ from .settings import (
 )
 
 TYPE_BY_NAME = {name: mtype for mtype, name in MEASURE_TYPES.items()}
+log = logging.getLogger(__name__)
 
 
 class ExportFormatError(ValueError):
     """The file is not a Withings weight export at all (the whole file is rejected)."""
 
 
-def is_weight_export(header: list[str]) -> bool:
-    """True when a CSV header is the Withings weight export's (kg or lb)."""
+@dataclass(frozen=True)
+class ExportLayout:
+    """Where the columns of one weight.csv are: by name, so added or dropped columns are fine."""
+
+    factor: float  # to kg
+    date: int
+    measures: dict[str, int]  # measure name → column position
+    comments: int | None
+    width: int
+    extra: list[str]  # columns this reader does not know (a newer export): ignored
+    missing: list[str]  # optional columns absent from this export
+
+
+def export_layout(header: list[str]) -> ExportLayout:
+    """The layout of a weight.csv header; ExportFormatError naming the column that is wrong."""
     cleaned = [h.strip().lstrip("\ufeff") for h in header]
-    return cleaned in (EXPORT_COLUMNS_KG, EXPORT_COLUMNS_LB)
+    unit = "lb" if "Weight (lb)" in cleaned else "kg"
+    expected = EXPORT_COLUMNS_KG if unit == "kg" else EXPORT_COLUMNS_LB
+    positions: dict[str, int] = {}
+    extra: list[str] = []
+    for index, name in enumerate(cleaned):
+        if name in positions:
+            raise ExportFormatError(
+                f"column {name!r} appears twice (columns {positions[name] + 1} and {index + 1})"
+            )
+        if name in expected:
+            positions[name] = index
+        elif name in EXPORT_COLUMNS_KG or name in EXPORT_COLUMNS_LB:
+            raise ExportFormatError(
+                f"column {name!r} is in another unit than {expected[1]!r}: "
+                "units mixed in one export"
+            )
+        else:
+            extra.append(name)
+    for required in expected[:2]:  # Date and Weight
+        if required not in positions:
+            raise ExportFormatError(f"required column {required!r} is missing")
+    return ExportLayout(
+        factor=LB_TO_KG if unit == "lb" else 1.0,
+        date=positions[expected[0]],
+        measures={
+            m: positions[c]
+            for m, c in zip(EXPORT_MEASURES, expected[1:6], strict=True)
+            if c in positions
+        },
+        comments=positions.get(expected[6]),
+        width=len(cleaned),
+        extra=extra,
+        missing=[c for c in expected if c not in positions],
+    )
+
+
+def is_weight_export(header: list[str]) -> bool:
+    """True when a CSV header is a Withings weight export's (kg or lb, columns by name)."""
+    try:
+        layout = export_layout(header)
+    except ExportFormatError:
+        return False
+    return len(layout.extra) <= len(layout.measures)  # mostly Withings columns
 
 
 def write_weight_csv(path: Path, weigh_ins: Iterable[dict], *, unit: str = "kg") -> None:
@@ -55,49 +114,71 @@ def write_weight_csv(path: Path, weigh_ins: Iterable[dict], *, unit: str = "kg")
 def read_weight_csv(
     path: Path, *, athlete_id: str, timezone: str, now: datetime | None = None
 ) -> Iterator[tuple[int, str, list[dict] | RowError]]:
-    """Yield (line number, raw line, measure rows or the error) for every data line."""
+    """Yield (line number, raw record, measure rows or the error) for every data record.
+
+    The file is streamed record by record (a 50 MB export is never held in memory). A header
+    that is not a weight export raises ExportFormatError before any record is yielded.
+    """
     tz = ZoneInfo(timezone)
     latest_allowed = (now or datetime.now(UTC)) + timedelta(days=1)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExportFormatError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
-    lines = text.splitlines()
-    if not lines:
-        raise ExportFormatError(f"{path.name}: empty file, expected a Withings weight.csv header")
-    header = next(csv.reader([lines[0]]))
-    if not is_weight_export(header):
-        raise ExportFormatError(
-            f"{path.name}: header {header!r} is not a Withings weight export "
-            f"(expected {EXPORT_COLUMNS_KG!r} or the lb variant)"
-        )
-    factor = LB_TO_KG if "(lb)" in lines[0] else 1.0
-    for number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
+    with open_text(path) as handle:
+        records = csv_records(handle)
+        _, header = next(records, (1, []))
+        if not header:
+            raise ExportFormatError(
+                f"{path.name}: empty file, expected a Withings weight.csv header"
+            )
         try:
-            rows = _parse_line(line, factor, tz, latest_allowed, athlete_id)
-        except RowError as error:
-            yield number, line, error
-        else:
-            yield number, line, rows
+            layout = export_layout(header)
+        except ExportFormatError as exc:
+            first = ",".join(header)
+            raise ExportFormatError(
+                f"{path.name}: header {printable(first)[:120]!r} is not a Withings weight "
+                f"export: {exc}{header_hint(first)}"
+            ) from exc
+        if layout.extra or layout.missing:
+            log.warning(
+                "%s: columns not in this reader's Withings layout are ignored: %s; "
+                "absent optional columns: %s",
+                path.name, layout.extra or "none", layout.missing or "none",
+            )  # fmt: skip
+        for number, cells in records:
+            if not any(cell.strip() for cell in cells):
+                continue
+            raw = to_csv(cells)
+            try:
+                rows = _parse_record(cells, layout, tz, latest_allowed, athlete_id, header)
+            except RowError as error:
+                yield number, raw, error
+            else:
+                yield number, raw, rows
 
 
-def _parse_line(
-    line: str, factor: float, tz: ZoneInfo, latest_allowed: datetime, athlete_id: str
+def _parse_record(
+    cells: list[str],
+    layout: ExportLayout,
+    tz: ZoneInfo,
+    latest_allowed: datetime,
+    athlete_id: str,
+    header: list[str],
 ) -> list[dict]:
-    cells = next(csv.reader([line]))
-    if len(cells) != len(EXPORT_COLUMNS_KG):
-        raise RowError(f"expected {len(EXPORT_COLUMNS_KG)} fields, found {len(cells)}")
+    if len(cells) != layout.width:
+        raise RowError(f"expected {layout.width} fields, found {len(cells)}")
+    check_text(cells, lambda index: header[index].strip().lstrip("\ufeff") or f"column {index}")
+    date_text = cells[layout.date].strip()
+    if date_text == header[layout.date].strip().lstrip("\ufeff"):
+        raise RowError("repeated header line (two exports pasted together?)")
     try:
-        local = datetime.strptime(cells[0].strip(), EXPORT_DATE_FORMAT)
+        local = datetime.strptime(date_text, EXPORT_DATE_FORMAT)
     except ValueError as exc:
-        raise RowError(f"Date: {cells[0][:40]!r} is not YYYY-MM-DD HH:MM:SS") from exc
+        raise RowError(f"Date: {date_text[:40]!r} is not YYYY-MM-DD HH:MM:SS") from exc
     measured_at = local.replace(tzinfo=tz).astimezone(UTC)
     if measured_at > latest_allowed:
-        raise RowError(f"Date: {cells[0]} is in the future")
+        raise RowError(f"Date: {date_text} is in the future")
     values: dict[str, float] = {}
-    for name, cell in zip(EXPORT_MEASURES, cells[1:6], strict=True):
+    factor = layout.factor
+    for name, position in layout.measures.items():
+        cell = cells[position]
         low, high = BOUNDS[name]
         raw = parse_number(cell, field=name, minimum=low / factor, maximum=high / factor)
         if raw is not None:
@@ -119,3 +200,9 @@ def _parse_line(
         }
         for name, value in values.items()
     ]
+
+
+def to_csv(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()

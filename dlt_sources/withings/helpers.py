@@ -11,9 +11,11 @@ from typing import Any
 
 import requests
 
+from ..common.quarantine import RowError
 from ..common.token_store import NeedsReconnect, TokenStore
 from .settings import (
     API_PAGE_RETRIES,
+    BOUNDS,
     HTTP_TIMEOUT_S,
     MAX_RETRY_AFTER_S,
     MEASURE_PATH,
@@ -33,6 +35,12 @@ RATE_LIMIT_STATUS = 601
 
 class WithingsApiError(RuntimeError):
     """A non-zero `status` in the body, or an HTTP failure after retries."""
+
+
+class WithingsUnavailable(WithingsApiError):
+    """5xx, timeouts or unreadable bodies outlasted the retries: worth another run later."""
+
+    transient = True
 
 
 class RateLimited(RuntimeError):
@@ -137,7 +145,7 @@ class WithingsClient:
                 payload = response.json()
             except ValueError as exc:
                 if attempt == API_PAGE_RETRIES:
-                    raise WithingsApiError(f"Withings {path}: response is not JSON") from exc
+                    raise WithingsUnavailable(f"Withings {path}: response is not JSON") from exc
                 self.sleep(self._backoff(attempt, None, "invalid JSON"))
                 continue
             if payload.get("status") == RATE_LIMIT_STATUS:
@@ -147,7 +155,7 @@ class WithingsClient:
                 self.access_token(force_refresh=True)
                 continue
             return payload
-        raise WithingsApiError(f"Withings {path}: gave up after {API_PAGE_RETRIES} attempts")
+        raise WithingsUnavailable(f"Withings {path}: gave up after {API_PAGE_RETRIES} attempts")
 
     def _backoff(self, attempt: int, retry_after: str | None, what: str) -> float:
         wait = 2.0 ** (attempt - 1)
@@ -159,7 +167,7 @@ class WithingsClient:
         if wait > MAX_RETRY_AFTER_S:
             raise RateLimited(wait)
         if attempt >= API_PAGE_RETRIES:
-            raise WithingsApiError(f"Withings: {what}; gave up after {attempt} attempts")
+            raise WithingsUnavailable(f"Withings: {what}; gave up after {attempt} attempts")
         log.warning("Withings: %s; waiting %.1f s (attempt %d)", what, wait, attempt)
         return wait
 
@@ -195,27 +203,65 @@ class WithingsClient:
             offset = int(body.get("offset") or 0)
 
 
-def group_rows(group: dict[str, Any], athlete_id: str, timezone: str) -> list[dict[str, Any]]:
-    """One row per known measure of a group; real value = value * 10^unit."""
+def group_rows(
+    group: dict[str, Any], athlete_id: str, timezone: str, *, now: float | None = None
+) -> list[dict[str, Any]]:
+    """One row per known measure of a group; real value = value * 10^unit.
+
+    RowError (naming the field) for a group that cannot be loaded: a missing or non-integer
+    date, value or unit, a value outside the plausible range, a date in the future.
+    """
     if group.get("category", REAL_MEASURE_CATEGORY) != REAL_MEASURE_CATEGORY:
         return []  # a goal, not a measurement
-    measured_at = datetime.fromtimestamp(int(group["date"]), tz=UTC)
+    date = _integer(group.get("date"), "date")
+    if date > (now or time.time()) + 86_400:
+        raise RowError(f"date: {date} is in the future")
+    measured_at = datetime.fromtimestamp(date, tz=UTC)
     modified = group.get("modified")
+    modified_at = (
+        datetime.fromtimestamp(_integer(modified, "modified"), tz=UTC) if modified else None
+    )
+    measures = group.get("measures") or []
+    if not isinstance(measures, list):
+        raise RowError(f"measures: expected a list, got {type(measures).__name__}")
     rows = []
-    for measure in group.get("measures") or []:
-        name = MEASURE_TYPES.get(int(measure["type"]))
+    for index, measure in enumerate(measures):
+        field = f"measures[{index}]"
+        if not isinstance(measure, dict):
+            raise RowError(f"{field}: expected an object, got {type(measure).__name__}")
+        name = MEASURE_TYPES.get(_integer(measure.get("type"), f"{field}.type"))
         if name is None:
             continue
+        value = round(
+            _integer(measure.get("value"), f"{field}.value")
+            * 10 ** _integer(measure.get("unit"), f"{field}.unit"),
+            6,
+        )
+        low, high = BOUNDS[name]
+        if not low <= value <= high:
+            raise RowError(f"{field}.value: {name} {value:g} outside [{low:g}, {high:g}]")
         rows.append(
             {
                 "athlete_id": athlete_id,
                 "measured_at": measured_at,
-                "measure_type": int(measure["type"]),
+                "measure_type": MEASURE_TYPES_BY_NAME[name],
                 "measure_name": name,
-                "value": round(int(measure["value"]) * 10 ** int(measure["unit"]), 6),
+                "value": value,
                 "timezone": timezone,
                 "grpid": group.get("grpid"),
-                "modified_at": datetime.fromtimestamp(int(modified), tz=UTC) if modified else None,
+                "modified_at": modified_at,
             }
         )
     return rows
+
+
+MEASURE_TYPES_BY_NAME = {name: mtype for mtype, name in MEASURE_TYPES.items()}
+
+
+def _integer(value: Any, field: str) -> int:
+    """An integer field of the API's JSON (Withings sends numbers, never strings)."""
+    if value is None:
+        raise RowError(f"{field}: missing")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RowError(f"{field}: not an integer: {str(value)[:40]!r}")
+    return value

@@ -13,6 +13,7 @@ from ..api_resources import SheetsApiResource
 from ..resources import WarehouseResource
 from ..translator import SourceTableTranslator
 from .loading import load_source
+from .retries import retry_transient
 
 SOURCE = "crossfit"
 
@@ -31,7 +32,8 @@ def crossfit_assets(
     sheets_api: SheetsApiResource,
 ) -> Iterator[Any]:
     """Load CrossFit sets (inbox CSVs + Google Sheet) into raw.crossfit_sets."""
-    sheets = sheets_api.clients(warehouse)
+    with retry_transient(context):  # e.g. the warehouse restarting
+        sheets = sheets_api.clients(warehouse)
     yield from load_source(
         context,
         dlt,

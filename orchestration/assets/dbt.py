@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from ..resources import WarehouseResource
 from ..settings import PROJECT_ROOT, dbt_executable
 from ..translator import LayeredDbtTranslator
+from .retries import retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -40,4 +41,6 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Build staging views and marts with dbt and run their tests."""
+    with retry_transient(context):  # the warehouse may have been unreachable at run start
+        warehouse.export_dbt_env()
     yield from dbt.cli(["build"], context=context).stream()

@@ -15,6 +15,7 @@ from dlt_sources.common.tables import ensure_tables
 
 from ..inbox import InboxFile
 from ..resources import WarehouseResource
+from .retries import reconnect_metadata, retry_transient
 from .run_log import source_logs_in_run_log
 
 
@@ -33,21 +34,22 @@ def load_source(
     Files are archived only after dlt committed the load, so a failed or killed run leaves
     them in the inbox for the next one; merges on natural keys make the retry idempotent.
     """
-    inbox_files = pending_files(context, warehouse, name)
-    files = [
-        SourceFile(item.path, item.athlete_id, warehouse.athlete(item.athlete_id).timezone)
-        for item in inbox_files
-    ]
-    context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
-    pipeline = warehouse.pipeline(name)
-    with source_logs_in_run_log(context, f"dlt_sources.{name}"):
-        results = list(
-            dlt.run(context=context, dlt_source=make_source(files), dlt_pipeline=pipeline)
-        )
-    ensure_tables(pipeline, *table_hints)  # staging views need the table before the first row
-    archive_loaded(context, warehouse, inbox_files)
-    extra = load_metadata(warehouse, name)
-    extra["files_loaded"] = dg.MetadataValue.int(len(files))
+    with retry_transient(context):  # a transient failure anywhere here re-runs the step
+        inbox_files = pending_files(context, warehouse, name)
+        files = [
+            SourceFile(item.path, item.athlete_id, warehouse.athlete(item.athlete_id).timezone)
+            for item in inbox_files
+        ]
+        context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
+        pipeline = warehouse.pipeline(name)
+        with source_logs_in_run_log(context, f"dlt_sources.{name}"):
+            results = list(
+                dlt.run(context=context, dlt_source=make_source(files), dlt_pipeline=pipeline)
+            )
+        ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
+        archive_loaded(context, warehouse, inbox_files)
+        extra = {**load_metadata(warehouse, name), **reconnect_metadata(warehouse, name)}
+        extra["files_loaded"] = dg.MetadataValue.int(len(files))
     for result in results:
         yield dg.MaterializeResult(
             asset_key=result.asset_key, metadata={**result.metadata, **extra}

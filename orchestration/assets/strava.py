@@ -13,6 +13,7 @@ from ..api_resources import StravaApiResource
 from ..resources import WarehouseResource
 from ..translator import SourceTableTranslator
 from .loading import load_source
+from .retries import retry_transient
 
 SOURCE = "strava"
 
@@ -31,7 +32,8 @@ def strava_assets(
     strava_api: StravaApiResource,
 ) -> Iterator[Any]:
     """Load Strava activities (inbox exports + API) into raw.strava_activities."""
-    clients = strava_api.clients(warehouse)
+    with retry_transient(context):  # e.g. the warehouse restarting
+        clients = strava_api.clients(warehouse)
     yield from load_source(
         context,
         dlt,

@@ -12,6 +12,7 @@ from dlt_sources.withings import MEASURES_HINTS, withings_source
 from ..resources import WarehouseResource, WithingsApiResource
 from ..translator import SourceTableTranslator
 from .loading import load_source
+from .retries import retry_transient
 
 SOURCE = "withings"
 
@@ -30,7 +31,8 @@ def withings_assets(
     withings_api: WithingsApiResource,
 ) -> Iterator[Any]:
     """Load Withings measures (inbox exports + API) into raw.withings_measures."""
-    clients = withings_api.clients(warehouse)
+    with retry_transient(context):  # e.g. the warehouse restarting
+        clients = withings_api.clients(warehouse)
     yield from load_source(
         context,
         dlt,

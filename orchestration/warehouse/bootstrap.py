@@ -8,6 +8,7 @@ import psycopg2
 from psycopg2 import sql
 
 from .conninfo import ConnInfo
+from .row_security import ensure_row_security, scram_verifier
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def ensure_layout(warehouse: ConnInfo, reader_password: str | None) -> None:
                     sql.SQL("create schema if not exists {}").format(sql.Identifier(schema))
                 )
             _ensure_reader(cur, warehouse, reader_password)
+            ensure_row_security(cur)  # per-athlete roles: see row_security.py
     finally:
         conn.close()
 
@@ -51,7 +53,8 @@ def _ensure_reader(cur, warehouse: ConnInfo, password: str | None) -> None:
         cur.execute(sql.SQL("create role {} login").format(role))
         log.info("created role %s", READER_ROLE)
     if password:
-        cur.execute(sql.SQL("alter role {} password %s").format(role), (password,))
+        # Pre-hashed, so the plain password never reaches the server's statement log.
+        cur.execute(sql.SQL("alter role {} password %s").format(role), (scram_verifier(password),))
     cur.execute(
         sql.SQL("grant connect on database {} to {}").format(sql.Identifier(warehouse.dbname), role)
     )

@@ -134,6 +134,8 @@ class FakeStrava(FakeServer):
     def handle(self, request: RecordedRequest) -> Response:
         if request.path in ("/oauth/token", "/api/v3/oauth/token") and request.method == "POST":
             return self._token(request)
+        if request.path == "/oauth/deauthorize" and request.method == "POST":
+            return self._deauthorize(request)
         if not request.path.startswith("/api/v3/"):
             return Response(404, {"message": "Record Not Found", "errors": []})
         with self._lock:
@@ -210,6 +212,16 @@ class FakeStrava(FakeServer):
         if grant == "authorization_code":
             body["athlete"] = {"id": self.athlete_id, "resource_state": 2}
         return Response(200, body)
+
+    def _deauthorize(self, request: RecordedRequest) -> Response:
+        """``POST /oauth/deauthorize`` with ``access_token``: revokes every token of the grant."""
+        token = request.params.get("access_token", "")
+        with self._lock:
+            valid = self._access.get(token, 0.0) > self.now()
+        if not valid:
+            return Response(401, AUTH_ERROR)
+        self.revoke()
+        return Response(200, {"access_token": token})
 
     def _new_access_token(self, now: float) -> None:
         token = f"strava-access-{next(self._seq)}-{secrets.token_hex(4)}"

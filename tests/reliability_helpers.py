@@ -1,0 +1,62 @@
+"""Shared by the reliability/security tests: loads without dbt checks, counts, key sets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+
+from orchestration.warehouse import ConnInfo
+from tests.conftest import query
+
+# The natural key of each raw table: what "no duplicates, nothing lost" is checked on.
+KEYS = {
+    "withings_measures": "athlete_id, measured_at, measure_type",
+    "strava_activities": "athlete_id, activity_id",
+    "crossfit_sets": "athlete_id, session_date, set_key",
+}
+
+
+def load(
+    *keys: str,
+    instance: dg.DagsterInstance | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Materialise source assets only (no dbt asset checks: they are a dbt run of their own)."""
+    from orchestration.definitions import defs
+
+    selection = dg.AssetSelection.assets(*(dg.AssetKey(k.split("/")) for k in keys))
+    return dg.materialize(
+        assets=list(defs.assets or []),
+        selection=selection.without_checks(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        resources={**(defs.resources or {}), **(resources or {})},
+        raise_on_error=False,
+    )
+
+
+def snapshot(conn: ConnInfo, *tables: str) -> dict[str, Any]:
+    """Row count, distinct-key count and key set of each raw table and its quarantine."""
+    facts: dict[str, Any] = {}
+    for table in tables:
+        key = KEYS[table]
+        rows = query(conn, f"select {key} from raw.{table} order by {key}")
+        facts[table] = {"rows": len(rows), "keys": set(rows)}
+        source = table.split("_")[0]
+        exists = query(conn, "select to_regclass(%s) is not null", (f"raw.{source}_quarantine",))
+        quarantine = (
+            query(conn, f"select record_hash from raw.{source}_quarantine") if exists[0][0] else []
+        )
+        facts[f"{source}_quarantine"] = {"rows": len(quarantine), "keys": set(quarantine)}
+    return facts
+
+
+def metadata_of(result: dg.ExecuteInProcessResult, key: str) -> dict[str, Any]:
+    """The metadata of the materialisation of asset `key` ("withings/measures")."""
+    asset_key = dg.AssetKey(key.split("/"))
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == asset_key:
+            return {k: v.value for k, v in materialization.metadata.items()}
+    raise AssertionError(f"no materialisation of {key}")
