@@ -10,8 +10,11 @@ SOURCES = ("withings", "strava", "crossfit")
 def source_job(source: str) -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         name=f"{source}_refresh",
-        selection=dg.AssetSelection.groups(source).downstream(),
-        description=f"Load {source} and rebuild everything downstream of it.",
+        # The report site is left to its eager automation condition: it rebuilds once all of
+        # its marts exist, whereas one source's job cannot build the other sources' marts.
+        selection=dg.AssetSelection.groups(source).downstream()
+        - dg.AssetSelection.assets("report_site"),
+        description=f"Load {source} and rebuild its marts and the forecast.",
         tags={"fitelt/source": source},
     )
 

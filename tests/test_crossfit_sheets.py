@@ -50,7 +50,8 @@ def test_sheet_loads_ragged_rows_normalises_names_and_quarantines_bad_lines(
         resources = {"sheets_api": _resource(fake)}
         instance = dg.DagsterInstance.ephemeral()
         # The source, the alias seed and the staging model (dbt build) in one run.
-        assert succeeded(materialize("group:crossfit+", instance=instance, resources=resources))
+        selection = "group:crossfit+ and not key:report_site and not key:knn_forecast_models"
+        assert succeeded(materialize(selection, instance=instance, resources=resources))
         calls = fake.requests_to("/v4/spreadsheets/")
 
     assert calls[0].query["key"] == API_KEY and calls[0].path.endswith("/values/Log!A:G")
