@@ -6,7 +6,6 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 NOTES = """
 ## Reading the numbers
 
