@@ -8,9 +8,9 @@ from typing import Any
 
 import dlt
 
+from ..common.export_rows import export_rows
 from ..common.files import SourceFile
-from ..common.quarantine import RowError, quarantine_row, reject_file
-from ..common.textfile import printable
+from ..common.quarantine import RowError, quarantine_row
 from ..common.token_store import NeedsReconnect
 from .budget import RateBudget, RateLimited
 from .export import ExportFormatError, read_activities_csv
@@ -63,38 +63,18 @@ def _activities_table(rows: list[dict[str, Any]]) -> Any:
 
 
 def _file_rows(source_file: SourceFile) -> Iterator[Any]:
-    good = bad = 0
-    batch: list[dict[str, Any]] = []
-    name = printable(source_file.path.name)
     parsed = read_activities_csv(
         source_file.path, athlete_id=source_file.athlete_id, timezone=source_file.timezone
     )
-    try:
-        for line_no, raw, result in parsed:
-            if isinstance(result, Exception):
-                bad += 1
-                yield quarantine_row(
-                    "strava",
-                    raw_record=raw,
-                    reason=str(result),
-                    athlete_id=source_file.athlete_id,
-                    source_file=name,
-                    source_line=line_no,
-                )
-                continue
-            good += 1
-            batch.append({**result, "source_file": name})
-            if len(batch) >= BATCH_ROWS:
-                yield _activities_table(batch)
-                batch = []
-    except ExportFormatError as exc:
-        # One unreadable file must not block the others: it is recorded and the load goes on.
-        log.error("%s rejected: %s", name, exc)
-        yield reject_file("strava", source_file, reason=f"file rejected: {exc}")
-        return
-    if batch:
-        yield _activities_table(batch)
-    log.info("%s: %d activities loaded, %d quarantined", name, good, bad)
+    yield from export_rows(
+        "strava",
+        source_file,
+        parsed,
+        hints=ACTIVITIES_HINTS,
+        format_error=ExportFormatError,
+        noun="activities",
+        batch_rows=BATCH_ROWS,
+    )
 
 
 def _api_rows(client: StravaClient, cursors: dict[str, int]) -> Iterator[Any]:

@@ -8,9 +8,9 @@ from typing import Any
 
 import dlt
 
+from ..common.export_rows import export_rows
 from ..common.files import SourceFile
-from ..common.quarantine import RowError, quarantine_row, reject_file
-from ..common.textfile import printable
+from ..common.quarantine import RowError, quarantine_row
 from ..common.token_store import NeedsReconnect
 from .export import ExportFormatError, read_weight_csv
 from .helpers import RateLimited, WithingsClient, group_rows
@@ -66,34 +66,18 @@ def _measures_table(rows: list[dict[str, Any]]) -> Any:
 
 
 def _file_rows(source_file: SourceFile) -> Iterator[Any]:
-    good = bad = 0
-    name = printable(source_file.path.name)
     parsed = read_weight_csv(
         source_file.path, athlete_id=source_file.athlete_id, timezone=source_file.timezone
     )
-    try:
-        for line_no, raw, result in parsed:
-            if isinstance(result, Exception):
-                bad += 1
-                yield quarantine_row(
-                    "withings",
-                    raw_record=raw,
-                    reason=str(result),
-                    athlete_id=source_file.athlete_id,
-                    source_file=name,
-                    source_line=line_no,
-                )
-                continue
-            good += 1
-            for row in result:
-                row["source_file"] = name
-            yield _measures_table(result)
-    except ExportFormatError as exc:
-        # One unreadable file must not block the others: it is recorded and the load goes on.
-        log.error("%s rejected: %s", name, exc)
-        yield reject_file("withings", source_file, reason=f"file rejected: {exc}")
-        return
-    log.info("%s: %d lines loaded, %d quarantined", name, good, bad)
+    yield from export_rows(
+        "withings",
+        source_file,
+        parsed,
+        hints=MEASURES_HINTS,
+        format_error=ExportFormatError,
+        noun="lines",
+        batch_rows=1,
+    )
 
 
 def _api_rows(client: WithingsClient, cursors: dict[str, int]) -> Iterator[Any]:
