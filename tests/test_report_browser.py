@@ -22,14 +22,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from orchestration.live.api import make_api_handler
 from orchestration.report.server import make_server
 from orchestration.warehouse import ConnInfo
 from tests.browser.cdp import Browser, Page, find_chromium
-from tests.browser.site import PAGES, BuiltSite, sample_site
+from tests.browser.live_sample import RIDERS, load_bike_lines, write_foot_polls
+from tests.browser.site import PAGES, BuiltSite, installation_env, sample_site
 from tests.conftest import query
+from tests.live_fixtures import ride_lines
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,6 +65,8 @@ MARKERS = {
     "/training-load": ".latest-acwr-value",
     "/forecast": ".predicted-weight-value",
     "/data-explorer": ".explore-rows-value",
+    "/live-sensors": ".anomalies-total-value",
+    "/rides": ".ride-count-value",
     "/data-health": ".quarantined-rows-value",
 }
 # The web app manifest is fetched without credentials (as every browser does for
@@ -73,9 +79,15 @@ def site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> Built
     return sample_site(pg_server, tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def base_url(site: BuiltSite) -> Iterator[str]:
-    server = make_server(site.settings.site_dir, "127.0.0.1", 0, PASSWORD)
+@contextmanager
+def serving(site: BuiltSite, with_api: bool = True) -> Iterator[str]:
+    """The built site behind basic auth, with the read API under /v1 as `fitelt serve` has."""
+    api = (
+        make_api_handler(site.admin.dsn(), "Europe/Paris", site.settings.data_dir)
+        if with_api
+        else None
+    )
+    server = make_server(site.settings.site_dir, "127.0.0.1", 0, PASSWORD, api_handler=api)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -83,6 +95,12 @@ def base_url(site: BuiltSite) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base_url(site: BuiltSite) -> Iterator[str]:
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +116,7 @@ def open_page(browser: Browser, base_url: str, path: str) -> Page:
     """Load `path` with credentials and wait until it has rendered."""
     page = browser.new_page(basic_auth=("fitelt", PASSWORD))
     page.goto(base_url + path, timeout=READY_TIMEOUT_S)
-    marker = json.dumps(MARKERS[path])
+    marker = json.dumps(MARKERS[path.split("?")[0]])
     try:
         page.wait_for(READY_JS.format(marker=marker), timeout=READY_TIMEOUT_S)
     except Exception:
@@ -199,3 +217,78 @@ def test_data_health_quarantine_matches_sql(
         assert "weight_kg: not a number" in _text(page, "article")
     finally:
         page.close()
+
+
+LIVE_SENSORS_JS = """(() => Array.from(document.querySelectorAll('.live-sensors .person'))
+    .map((card) => [Number(card.dataset.personId),
+        Array.from(card.querySelectorAll('.live-sensor-value')).map((v) => Number(v.innerText))])
+)()"""
+
+
+def test_live_sensors_show_the_newest_readings_and_the_anomaly_log(
+    browser: Browser, base_url: str, site: BuiltSite
+) -> None:
+    """Fresh polls written now appear in the live view as in SQL; anomalies total = the mart."""
+    write_foot_polls(site.admin, time.time(), polls_per_person=4)
+    newest = query(
+        site.admin,
+        "select distinct on (person_id, sensor_id) person_id, sensor_id, value "
+        "from raw.foot_sensor_readings order by person_id, sensor_id, polled_at desc",
+    )
+    expected = [
+        [person, [value for p, _, value in newest if p == person]]
+        for person in sorted({p for p, _, _ in newest})
+    ]
+    assert len(expected) == 6
+    [(anomalies,)] = query(site.reader, "select count(*) from marts.foot_sensor_anomaly_log")
+    assert anomalies > 0  # the sample has some (5 % of the simulator's readings)
+    page = open_page(browser, base_url, "/live-sensors")
+    try:
+        page.wait_for("document.querySelector('.live-sensors')?.dataset.state === 'live'")
+        assert page.evaluate(LIVE_SENSORS_JS) == expected
+        assert _text(page, ".anomalies-total-value") == f"{anomalies:,}"
+    finally:
+        page.close()
+
+
+def test_rides_live_view_and_leaderboard_match_sql(
+    browser: Browser, base_url: str, site: BuiltSite
+) -> None:
+    """A ride going on now is in the live view; the leaderboard's leader and totals = SQL."""
+    ella = RIDERS["ella"]
+    start = time.time() - 8
+    seconds = [(150, 80, 40, 180.0), (230, 82, 40, 190.0), (152, 84, 40, 200.0)]
+    with installation_env(site.admin, site.settings.data_dir):
+        load_bike_lines(ride_lines("bike-04", start, ella, seconds))
+    [(rides,)] = query(site.reader, "select count(*) from marts.bike_rides")
+    [(leader,)] = query(
+        site.reader,
+        "select rider_name from marts.bike_rides group by user_id, rider_name "
+        "order by count(*) desc, rider_name, user_id limit 1",
+    )
+    page = open_page(browser, base_url, "/rides")
+    try:
+        page.wait_for("document.querySelectorAll('.live-ride').length > 0")
+        row = page.evaluate(
+            "Array.from(document.querySelector('.live-ride').cells).map((c) => c.innerText)"
+        )
+        assert row[:5] == ["bike-04", ella["name"], "female", "30", "0:03"]
+        assert row[5] == "152" and row[8] == "200.0"  # the newest second's heart rate, power
+        assert _text(page, ".ride-count-value") == f"{rides:,}"
+        assert _text(page, ".leaderboard-top") == leader
+    finally:
+        page.close()
+
+
+def test_live_views_say_so_without_the_read_api(browser: Browser, site: BuiltSite) -> None:
+    """The site served without /v1 (static hosting): the live view explains, nothing breaks."""
+    with serving(site, with_api=False) as url:
+        page = open_page(browser, url, "/live-sensors")
+        try:
+            page.wait_for(
+                "document.querySelector('.live-sensors')?.dataset.state === 'unavailable'"
+            )
+            assert "Live feed unavailable" in _text(page, ".live-sensors")
+            assert page.evaluate(ERRORS_JS) == []
+        finally:
+            page.close()

@@ -130,13 +130,27 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_site(args: argparse.Namespace) -> int:
+    from ..live.api import make_api_handler
     from ..report.server import make_server
     from ..settings import Settings
 
-    settings = Settings.from_env()
+    if args.no_api:
+        settings, api = Settings.from_env(), None
+    else:
+        from .context import open_context
+
+        ctx = open_context()
+        settings = ctx.settings
+        api = make_api_handler(
+            ctx.warehouse.admin.dsn(), settings.default_timezone, settings.data_dir
+        )
     password = os.environ.get("FITELT_SITE_PASSWORD") or None
-    server = make_server(settings.site_dir, args.host, args.site_port, password)
+    server = make_server(settings.site_dir, args.host, args.site_port, password, api_handler=api)
     log.info("Report site: http://%s:%d/", args.host, args.site_port)
+    if api is not None:
+        log.info(
+            "Read API:    http://%s:%d/v1 (rides, riders, live streams)", args.host, args.site_port
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -209,10 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--redirect-port", type=int, default=8765)
     p.set_defaults(func=cmd_connect)
 
-    p = sub.add_parser("serve-site", help="serve only the built report site")
+    p = sub.add_parser("serve-site", help="serve the built report site and the read API")
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
+    p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
     p.add_argument(
-        "--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001"))
+        "--no-api",
+        action="store_true",
+        help="static files only: no /v1 read API (the live views then say they are offline)",
     )
     p.set_defaults(func=cmd_serve_site)
 

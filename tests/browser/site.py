@@ -23,12 +23,17 @@ from orchestration.inbox import Inbox
 from orchestration.settings import PROJECT_ROOT, Settings
 from orchestration.warehouse import ConnInfo
 from orchestration.warehouse.bootstrap import READER_ROLE, ensure_layout
+from tests.browser.live_sample import load_live_sample
 from tests.conftest import create_database
 
 SAMPLE_FILES = sorted((PROJECT_ROOT / "sample_data").glob("*/*.csv"))
 # The pipeline of the three file sources: their loads, every mart downstream (dbt), the KNN
-# forecast and the report site. (Other sources' assets may poll live APIs: not selected.)
-PIPELINE = "group:withings+ or group:strava+ or group:crossfit+"
+# forecast and the report site, plus the live streams' dbt models (their loads poll live APIs:
+# not selected; live_sample.py loads them first, or their marts build empty).
+PIPELINE = (
+    "group:withings+ or group:strava+ or group:crossfit+"
+    " or (kind:dbt and (group:bikes+ or group:foot_sensor+))"
+)
 PAGES = (
     "/",
     "/weight",
@@ -37,6 +42,8 @@ PAGES = (
     "/training-load",
     "/forecast",
     "/data-explorer",
+    "/live-sensors",
+    "/rides",
     "/data-health",
 )
 
@@ -73,9 +80,14 @@ def installation_env(db: ConnInfo, data_dir: Path) -> Iterator[None]:
 
 
 def build_site_from(
-    pg_server: ConnInfo, root: Path, files: list[Path], selection: str = PIPELINE
+    pg_server: ConnInfo,
+    root: Path,
+    files: list[Path],
+    selection: str = PIPELINE,
+    live: bool = False,
 ) -> BuiltSite:
-    """A new database, `files` dropped in the inbox for athlete demo, `selection` materialised."""
+    """A new database, `files` dropped in the inbox for athlete demo (and with `live` the live
+    streams' sample), then `selection` materialised."""
     db = create_database(pg_server, f"r_{uuid.uuid4().hex[:12]}")
     ensure_layout(db, reader_password=None)
     with installation_env(db, root / "data"):
@@ -83,6 +95,8 @@ def build_site_from(
         inbox = Inbox(settings.inbox_dir, settings.archive_dir)
         for path in files:
             inbox.drop(path, "demo")
+        if live:
+            load_live_sample(db)
         result = materialize(selection, instance=dg.DagsterInstance.ephemeral())
     assert succeeded(result), "materialising the pipeline failed (see the log above)"
     return BuiltSite(
@@ -99,9 +113,10 @@ def malformed_weight_file(folder: Path) -> Path:
 
 
 def sample_site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The site built from all the sample data plus one malformed line (once per session)."""
+    """The site built from all the sample data plus one malformed line and the live streams'
+    sample (once per session)."""
     if "sample" not in _BUILT:
         root = tmp_path_factory.mktemp("sample-site")
         files = [*SAMPLE_FILES, malformed_weight_file(root)]
-        _BUILT["sample"] = build_site_from(pg_server, root, files)
+        _BUILT["sample"] = build_site_from(pg_server, root, files, live=True)
     return _BUILT["sample"]

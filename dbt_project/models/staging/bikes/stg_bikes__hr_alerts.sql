@@ -1,14 +1,18 @@
-select
-    ride_id,
-    user_id,
-    bike_id,
-    rider_name,
-    age,
-    hr_limit,
-    max_heart_rate,
-    first_exceeded_at,
-    recipient,
-    delivery,
-    sent_at
-from {{ source('bikes', 'hr_alerts') }}
+with alerts as (
+    {{ source_or_empty('bikes', 'hr_alerts', {
+        'ride_id': 'bigint',
+        'user_id': 'bigint',
+        'bike_id': 'text',
+        'rider_name': 'text',
+        'age': 'integer',
+        'hr_limit': 'integer',
+        'max_heart_rate': 'double precision',
+        'first_exceeded_at': 'timestamptz',
+        'recipient': 'text',
+        'delivery': 'text',
+        'sent_at': 'timestamptz',
+    }) }}
+)
+
+select * from alerts
 where sent_at is not null

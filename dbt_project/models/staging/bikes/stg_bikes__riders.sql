@@ -1,12 +1,16 @@
-select
-    user_id,
-    name,
-    gender,
-    date_of_birth,
-    email,
-    height_cm,
-    weight_kg,
-    address,
-    bike_serial,
-    last_seen_at
-from {{ source('bikes', 'riders') }}
+with riders as (
+    {{ source_or_empty('bikes', 'riders', {
+        'user_id': 'bigint',
+        'name': 'text',
+        'gender': 'text',
+        'date_of_birth': 'date',
+        'email': 'text',
+        'height_cm': 'double precision',
+        'weight_kg': 'double precision',
+        'address': 'text',
+        'bike_serial': 'text',
+        'last_seen_at': 'timestamptz',
+    }) }}
+)
+
+select * from riders

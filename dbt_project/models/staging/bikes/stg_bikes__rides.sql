@@ -1,17 +1,21 @@
-select
-    ride_id,
-    bike_id,
-    user_id,
-    started_at,
-    last_second_at,
-    duration_s,
-    seconds_recorded,
-    heart_rate_seconds,
-    avg_heart_rate,
-    max_heart_rate,
-    avg_power,
-    max_power,
-    avg_rpm,
-    avg_resistance,
-    energy_kj
-from {{ source('bikes', 'rides') }}
+with rides as (
+    {{ source_or_empty('bikes', 'rides', {
+        'ride_id': 'bigint',
+        'bike_id': 'text',
+        'user_id': 'bigint',
+        'started_at': 'timestamptz',
+        'last_second_at': 'timestamptz',
+        'duration_s': 'double precision',
+        'seconds_recorded': 'bigint',
+        'heart_rate_seconds': 'bigint',
+        'avg_heart_rate': 'double precision',
+        'max_heart_rate': 'double precision',
+        'avg_power': 'double precision',
+        'max_power': 'double precision',
+        'avg_rpm': 'double precision',
+        'avg_resistance': 'double precision',
+        'energy_kj': 'double precision',
+    }) }}
+)
+
+select * from rides

@@ -1,3 +1,17 @@
+with persons as (
+    {{ source_or_empty('foot_sensor', 'persons', {
+        'person_id': 'integer',
+        'firstname': 'text',
+        'lastname': 'text',
+        'birth_year': 'integer',
+        'disabled': 'boolean',
+        'trace_id': 'bigint',
+        'trace_name': 'text',
+        'first_seen_at': 'timestamptz',
+        'last_seen_at': 'timestamptz',
+    }) }}
+)
+
 select
     person_id,
     firstname,
@@ -9,4 +23,4 @@ select
     trace_name,
     first_seen_at,
     last_seen_at
-from {{ source('foot_sensor', 'persons') }}
+from persons

@@ -1,8 +1,12 @@
-select
-    person_id,
-    sensor_id,
-    polled_at,
-    trace_id,
-    value,
-    anomaly
-from {{ source('foot_sensor', 'readings') }}
+with readings as (
+    {{ source_or_empty('foot_sensor', 'readings', {
+        'person_id': 'integer',
+        'sensor_id': 'smallint',
+        'polled_at': 'timestamptz',
+        'trace_id': 'bigint',
+        'value': 'smallint',
+        'anomaly': 'boolean',
+    }) }}
+)
+
+select * from readings

@@ -1,0 +1,26 @@
+-- Rides with their rider; a ride whose rider gave no gender counts as 'unknown' in filters.
+select
+    ride_id,
+    bike_id,
+    user_id,
+    rider_name,
+    coalesce(gender, 'unknown') as gender,
+    age,
+    age_band,
+    started_at,
+    ride_day,
+    last_second_at,
+    duration_s,
+    seconds_recorded,
+    heart_rate_seconds,
+    avg_heart_rate,
+    max_heart_rate,
+    avg_power,
+    max_power,
+    avg_rpm,
+    avg_resistance,
+    energy_kj,
+    hr_limit,
+    exceeded_hr_limit,
+    alert_sent_at
+from marts.bike_rides

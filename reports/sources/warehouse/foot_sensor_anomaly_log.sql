@@ -1,0 +1,1 @@
+select * from marts.foot_sensor_anomaly_log
