@@ -143,3 +143,8 @@ def test_empty_warehouse_without_forecast_tables_still_builds(
     overview = _page_file(built.current, "/").read_text()
     assert "Nothing in the warehouse yet" in overview
     assert "No forecast yet" in _page_file(built.current, "/forecast").read_text()
+    # The live streams never ran: their staging read typed empty selects, the marts exist empty.
+    for mart in ("foot_sensor_latest", "foot_sensor_anomaly_log", "bike_rides", "bike_riders"):
+        assert query(built.reader, f"select count(*) from marts.{mart}") == [(0,)], mart
+    assert "No foot-pressure readings" in _page_file(built.current, "/live-sensors").read_text()
+    assert "No rides in the warehouse yet" in _page_file(built.current, "/rides").read_text()
