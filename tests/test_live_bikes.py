@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import dagster as dg
+import requests
 
 from dlt_sources.simulators.bikes import BikeSimulator
 from orchestration.cli.materialize import materialize, succeeded
+from orchestration.live.api import make_api_handler
 from orchestration.live.resources import BikeLogApiResource
 from orchestration.live.sensors import bikes_stream
+from orchestration.report.server import make_server
 from tests.conftest import query
 from tests.live_fixtures import live_resources, ride_lines, rider, years_ago
 
@@ -105,3 +109,38 @@ def test_sensor_requests_a_load_only_for_new_lines(live_env) -> None:
         sim.append(ride_lines("bike-01", time.time(), rider(7, "1990-01-01"), [(90, 60, 20, 50)]))
         assert isinstance(bikes_stream(context), dg.RunRequest)
         assert isinstance(bikes_stream(context), dg.SkipReason)  # same end offset
+
+
+def test_a_ride_deleted_while_going_on_stays_deleted(live_env, tmp_path) -> None:
+    """DELETE /v1/ride/{id} mid-ride: later lines of that ride are not written again."""
+    start = time.time() - 30
+    ada = rider(511, years_ago(30), "Ada Shaw")
+    ben = rider(512, years_ago(40), "Ben Lawson", "male")
+    ada_lines = ride_lines("bike-01", start, ada, [(120, 70, 40, 100.0)] * 4)
+    ben_lines = ride_lines("bike-02", start, ben, [(130, 80, 50, 150.0)] * 4)
+    sim = BikeSimulator(bikes=0)
+    instance = dg.DagsterInstance.ephemeral()
+    handler = make_api_handler(live_env.dsn(), "Europe/Paris", tmp_path)
+    server = make_server(tmp_path / "site", "127.0.0.1", 0, "pw", api_handler=handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sim.serve() as bikes:
+            resources = live_resources(bikes_url=bikes.url)
+            sim.append(ada_lines[:5] + ben_lines[:5])  # two seconds of each ride
+            assert succeeded(materialize(LOAD, instance=instance, resources=resources))
+            [(ride_id,)] = query(
+                live_env, "select ride_id from raw.bikes_rides where user_id = 511"
+            )
+            url = f"http://127.0.0.1:{server.server_address[1]}/v1/ride/{ride_id}"
+            deleted = requests.delete(url, auth=("fitelt", "pw"), timeout=10)
+            assert deleted.status_code == 200, deleted.text
+
+            sim.append(ada_lines[5:] + ben_lines[5:])  # both rides go on
+            assert succeeded(materialize(LOAD, instance=instance, resources=resources))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert query(live_env, "select user_id, seconds_recorded from raw.bikes_rides") == [(512, 4)]
+    assert query(
+        live_env, "select count(*) from raw.bikes_ride_seconds where ride_id = %s", (ride_id,)
+    ) == [(0,)]

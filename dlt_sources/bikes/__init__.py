@@ -80,13 +80,22 @@ BIKES_HINTS = (RIDERS_HINTS, RIDES_HINTS, SECONDS_HINTS)
 
 
 @dlt.source(name=SOURCE, max_table_nesting=0)
-def bikes_source(client: BikeLogClient | None = None) -> Any:
-    """The log of `client` (nothing when None) into the bikes_* tables."""
-    return telemetry(client)
+def bikes_source(
+    client: BikeLogClient | None = None, deleted_rides: frozenset[int] = frozenset()
+) -> Any:
+    """The log of `client` (nothing when None) into the bikes_* tables; rides deleted through
+    the API (`deleted_rides`) are not written again when more of their lines arrive."""
+    return telemetry(client, deleted_rides)
+
+
+def _kept(rows: list[dict[str, Any]], deleted_rides: frozenset[int]) -> list[dict[str, Any]]:
+    return [row for row in rows if row["ride_id"] not in deleted_rides] if deleted_rides else rows
 
 
 @dlt.resource(name="telemetry")
-def telemetry(client: BikeLogClient | None = None) -> Iterator[Any]:
+def telemetry(
+    client: BikeLogClient | None = None, deleted_rides: frozenset[int] = frozenset()
+) -> Iterator[Any]:
     if client is None:
         return
     state = dlt.current.resource_state()
@@ -114,7 +123,7 @@ def telemetry(client: BikeLogClient | None = None) -> Iterator[Any]:
             assembler.feed(start + position, str(line))
         read += len(page["lines"])
         offset = page["next_offset"]
-        if seconds := assembler.take_seconds():
+        if seconds := _kept(assembler.take_seconds(), deleted_rides):
             yield dlt.mark.with_hints(seconds, SECONDS_HINTS, create_table_variant=True)
         for bad in assembler.take_rejected():
             yield quarantine_row(
@@ -128,6 +137,7 @@ def telemetry(client: BikeLogClient | None = None) -> Iterator[Any]:
         if not page["lines"] or offset >= int(page.get("end_offset", offset)):
             break
     riders, rides = assembler.finish()
+    rides = _kept(rides, deleted_rides)
     for bad in assembler.take_rejected():
         yield quarantine_row(
             SOURCE, raw_record=bad.line, reason=bad.reason, athlete_id=None,

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from dlt_sources.bikes import BIKES_HINTS, bikes_source
+from dlt_sources.bikes.deleted import deleted_ride_ids
 from dlt_sources.bikes.settings import SOURCE
 from dlt_sources.common.tables import ensure_tables
 
@@ -38,8 +39,9 @@ def bikes_assets(
         context.log.warning("bike log endpoint %s is unreachable: nothing read", client.base_url)
         client = None
     pipeline = warehouse.pipeline(SOURCE)
+    deleted = deleted_ride_ids(warehouse.warehouse().admin.dsn()) if client else frozenset()
     with source_logs_in_run_log(context, "dlt_sources.bikes"):
-        info = pipeline.run(bikes_source(client))
+        info = pipeline.run(bikes_source(client, deleted))
     ensure_tables(pipeline, *BIKES_HINTS)  # staging views need the tables before the first ride
     metadata = load_metadata(warehouse, SOURCE)
     metadata["load_packages"] = dg.MetadataValue.int(len(info.loads_ids))

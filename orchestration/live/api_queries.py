@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from psycopg2.extensions import cursor as Cursor
 
+from dlt_sources.bikes.deleted import record_deleted
+
 RIDE_COLUMNS = """ride_id, bike_id, user_id, rider_name, gender, age, age_band, started_at,
     ride_day, last_second_at, duration_s, seconds_recorded, avg_heart_rate, max_heart_rate,
     avg_power, max_power, avg_rpm, avg_resistance, energy_kj, hr_limit, exceeded_hr_limit,
@@ -139,6 +141,8 @@ def delete_ride(cur: Cursor, ride_id: int) -> int:
             (ride_id,),
         )
         removed += cur.rowcount
+    if removed:
+        record_deleted(cur, ride_id)  # later lines of a ride still going on stay out
     return removed
 
 
