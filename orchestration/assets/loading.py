@@ -42,10 +42,17 @@ def load_source(
         ]
         context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
         pipeline = warehouse.pipeline(name)
-        with source_logs_in_run_log(context, f"dlt_sources.{name}"):
-            results = list(
-                dlt.run(context=context, dlt_source=make_source(files), dlt_pipeline=pipeline)
-            )
+        results: list[Any] = []
+        # Nothing can have changed without a file or an API account: skip dlt's extract/
+        # normalize/load set-up (it costs more than the rest of a no-op run). A pipeline that
+        # never ran still runs once, to create its schema and the empty tables.
+        if files or accounts or pipeline.default_schema_name is None:
+            with source_logs_in_run_log(context, f"dlt_sources.{name}"):
+                results = list(
+                    dlt.run(context=context, dlt_source=make_source(files), dlt_pipeline=pipeline)
+                )
+        else:
+            context.log.info("%s: no new file and no API account: nothing to load", name)
         ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
         archive_loaded(context, warehouse, inbox_files)
         extra = {**load_metadata(warehouse, name), **reconnect_metadata(warehouse, name)}
@@ -54,6 +61,9 @@ def load_source(
         yield dg.MaterializeResult(
             asset_key=result.asset_key, metadata={**result.metadata, **extra}
         )
+    if not results:
+        for key in sorted(context.selected_asset_keys):
+            yield dg.MaterializeResult(asset_key=key, metadata=extra)
 
 
 def pending_files(
