@@ -10,6 +10,7 @@ import base64
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -17,10 +18,20 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.assets.report_site import report_site
+from orchestration.cli.materialize import materialize, succeeded
 from orchestration.report.server import make_server
+from orchestration.settings import Settings
 from orchestration.warehouse import ConnInfo
-from tests.browser.site import PAGES, PIPELINE, BuiltSite, build_site_from, sample_site
-from tests.conftest import query
+from orchestration.warehouse.bootstrap import ensure_layout
+from tests.browser.site import (
+    PAGES,
+    PIPELINE,
+    BuiltSite,
+    build_site_from,
+    installation_env,
+    sample_site,
+)
+from tests.conftest import create_database, query
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +159,22 @@ def test_empty_warehouse_without_forecast_tables_still_builds(
         assert query(built.reader, f"select count(*) from marts.{mart}") == [(0,)], mart
     assert "No foot-pressure readings" in _page_file(built.current, "/live-sensors").read_text()
     assert "No rides in the warehouse yet" in _page_file(built.current, "/rides").read_text()
+
+
+def test_report_names_the_marts_it_needs_when_they_do_not_exist(
+    pg_server: ConnInfo, tmp_path: Path
+) -> None:
+    """The site alone on a warehouse whose marts were never built: a clear failure, no build."""
+    db = create_database(pg_server, f"r_{uuid.uuid4().hex[:12]}")
+    ensure_layout(db, reader_password=None)
+    with installation_env(db, tmp_path / "data"):
+        settings = Settings.from_env()
+        result = materialize("key:report_site", instance=dg.DagsterInstance.ephemeral())
+    assert not succeeded(result)
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.user_failure_data.description
+    assert message.startswith("the report reads marts that do not exist yet: ")
+    for mart in ("bike_rides", "foot_sensor_latest", "weight_daily"):
+        assert mart in message
+    assert "model_runs" not in message  # the forecast's tables are created by report_site
+    assert not (settings.site_dir / "current").exists()

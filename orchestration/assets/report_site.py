@@ -4,6 +4,7 @@ import dagster as dg
 
 from ..forecast_store import ensure_tables
 from ..report.build import ReportBuildError, build_site
+from ..report.required_marts import missing_marts, required_marts
 from ..resources import WarehouseResource
 from .dbt import dbt_models
 from .forecast import knn_forecast_models
@@ -29,6 +30,14 @@ def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     # and `npm run sources --strict` would fail, so create them (empty) as the forecast would.
     ensure_tables(resolved.admin)
     reader = resolved.reader
+    missing = missing_marts(resolved.admin.dsn(), required_marts(settings.reports_dir))
+    if missing:
+        raise dg.Failure(
+            description=(
+                f"the report reads marts that do not exist yet: {', '.join(missing)}. "
+                "Materialise them first (the Dagster UI, or `fitelt materialize`)."
+            )
+        )
     conn = {
         "host": reader.host,
         "port": str(reader.port),
