@@ -41,7 +41,8 @@ def live_resources(
 ) -> dict[str, Any]:
     return {
         "foot_sensor_api": FootSensorApiResource(base_url=sensors_url, **cadence),
-        "bike_api": BikeLogApiResource(base_url=bikes_url),
+        # idle_s=0: one read, then stop as soon as nothing is new (no reading window).
+        "bike_api": BikeLogApiResource(base_url=bikes_url, idle_s=0),
         "mail": MailResource(),
     }
 

@@ -6,6 +6,7 @@ import threading
 import time
 
 import dagster as dg
+import psycopg2
 import requests
 
 from dlt_sources.simulators.bikes import BikeSimulator
@@ -104,7 +105,8 @@ def test_sensor_requests_a_load_only_for_new_lines(live_env) -> None:
     sim = BikeSimulator(bikes=0)
     with sim.serve() as server:
         context = dg.build_sensor_context(
-            instance=instance, resources={"bike_api": BikeLogApiResource(base_url=server.url)}
+            instance=instance,
+            resources={"bike_api": BikeLogApiResource(base_url=server.url, idle_s=0)},
         )
         sim.append(ride_lines("bike-01", time.time(), rider(7, "1990-01-01"), [(90, 60, 20, 50)]))
         assert isinstance(bikes_stream(context), dg.RunRequest)
@@ -144,3 +146,59 @@ def test_a_ride_deleted_while_going_on_stays_deleted(live_env, tmp_path) -> None
     assert query(
         live_env, "select count(*) from raw.bikes_ride_seconds where ride_id = %s", (ride_id,)
     ) == [(0,)]
+
+
+def test_one_run_reads_lines_as_they_arrive_and_alerts_before_it_ends(live_env) -> None:
+    """A reading window: lines appended mid-run are loaded by the same run, and the run sends
+    the heart-rate alert itself (the downstream alert asset only retries)."""
+    start = time.time()
+    ada = rider(521, years_ago(30), "Ada Shaw")  # limit 190
+    lines = ride_lines("bike-01", start, ada, [(120, 70, 40, 100.0), (200, 72, 40, 110.0)])
+    sim = BikeSimulator(bikes=0)
+    instance = dg.DagsterInstance.ephemeral()
+    outcome: dict[str, object] = {}
+    with sim.serve() as server:
+        resources = live_resources(bikes_url=server.url)
+        resources["bike_api"] = BikeLogApiResource(
+            base_url=server.url, window_s=30, interval_s=0.2, idle_s=3
+        )
+        sim.append(lines[:3])  # [SYSTEM] and the first second, under the limit
+
+        def run() -> None:
+            outcome["result"] = materialize(LOAD, instance=instance, resources=resources)
+
+        loader = threading.Thread(target=run)
+        loader.start()
+        _wait_until(lambda: _count(live_env, "raw.bikes_ride_seconds") == 1, loader)
+        sim.append(lines[3:])  # the second second, above the limit
+        _wait_until(
+            lambda: _count(live_env, "raw.bikes_hr_alerts where sent_at is not null"), loader
+        )
+        alert_while_running = loader.is_alive()
+        loader.join(timeout=60)
+    assert alert_while_running, "the alert was sent only after the load run ended"
+    assert succeeded(outcome["result"])
+    assert _count(live_env, "raw.bikes_ride_seconds") == 2
+    (mat,) = [
+        m
+        for m in outcome["result"].asset_materializations_for_node("bikes")
+        if m.asset_key == dg.AssetKey(["bikes", "rides"])
+    ]
+    assert mat.metadata["reads"].value >= 2 and mat.metadata["alerts_sent"].value == 1
+
+
+def _count(db, table: str) -> int:
+    """Rows of `table` (a table name plus an optional where clause); 0 before it exists."""
+    try:
+        return query(db, f"select count(*) from {table}")[0][0]
+    except psycopg2.errors.UndefinedTable:
+        return 0
+
+
+def _wait_until(condition, loader: threading.Thread, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and loader.is_alive():
+        if condition():
+            return
+        time.sleep(0.1)
+    assert condition(), "the condition did not come true while the load ran"

@@ -19,9 +19,7 @@ from .context import CliContext
 log = logging.getLogger("fitelt")
 
 
-def serve(
-    ctx: CliContext, *, host: str, port: int, site_port: int, simulators: bool = True
-) -> int:
+def serve(ctx: CliContext, *, host: str, port: int, site_port: int, simulators: bool = True) -> int:
     """Run until interrupted; a child that dies takes the others down with a non-zero exit."""
     password = os.environ.get("FITELT_SITE_PASSWORD") or None
     # Before the children start: they inherit the simulators' FITELT_*_API URLs.

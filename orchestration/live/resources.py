@@ -49,13 +49,28 @@ class FootSensorApiResource(dg.ConfigurableResource):
 
 
 class BikeLogApiResource(dg.ConfigurableResource):
-    """The bikes' log endpoint (`/logs?offset=N`, `/status`)."""
+    """The bikes' log endpoint (`/logs?offset=N`, `/status`) and the reading cadence."""
 
     base_url: str | None = None
+    window_s: float | None = None
+    interval_s: float | None = None
+    idle_s: float | None = None
 
     @property
     def url(self) -> str | None:
         return self.base_url or LiveSettings.from_env().bikes_api
+
+    def cadence(self) -> tuple[float, float, float]:
+        """(window length, interval between reads, idle time that ends a window), seconds.
+
+        A window of 0 or an idle time of 0 reads once and stops as soon as nothing is new.
+        """
+        env = LiveSettings.from_env()
+        return (
+            env.bike_window_s if self.window_s is None else self.window_s,
+            env.bike_interval_s if self.interval_s is None else self.interval_s,
+            env.bike_idle_s if self.idle_s is None else self.idle_s,
+        )
 
     def client(self) -> BikeLogClient | None:
         return BikeLogClient(self.url) if self.url else None

@@ -72,9 +72,10 @@ def foot_sensor_stream(
 @dg.sensor(
     name="bikes_stream",
     job=bikes_job,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=5,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Load the bike log (and send heart-rate alerts) when new lines are waiting.",
+    description="Keep bike-log reading windows back to back while lines arrive: the next run "
+    "is launched before the current window ends and starts reading when it finishes.",
 )
 def bikes_stream(
     context: dg.SensorEvaluationContext, bike_api: BikeLogApiResource
@@ -82,16 +83,26 @@ def bikes_stream(
     client = bike_api.client()
     if client is None:
         return dg.SkipReason("FITELT_BIKES_API is not set")
-    if has_active_run(context.instance, bikes_job.name):
-        return dg.SkipReason("a bike load is still running")
+    active = context.instance.get_run_records(
+        filters=dg.RunsFilter(job_name=bikes_job.name, statuses=_ACTIVE), limit=2
+    )
+    if len(active) > 1:
+        return dg.SkipReason("the next reading window is already waiting")
     status = client.probe()
     if status is None:
         return dg.SkipReason(f"bike log endpoint {client.base_url} is unreachable")
     position = f"{status.get('stream_id')}:{status.get('end_offset')}"
-    if position == context.cursor:
+    if active:
+        end = active[0].dagster_run.tags.get(WINDOW_END_TAG)
+        if end is None:
+            return dg.SkipReason("a reading window is starting")
+        remaining = float(end) - time.time()
+        if remaining > _launch_lead_s(active[0]):
+            return dg.SkipReason(f"the current window ends in {remaining:.0f} s")
+    elif position == context.cursor:
         return dg.SkipReason("no new log lines")
     context.update_cursor(position)
-    return dg.RunRequest(run_key=position)
+    return dg.RunRequest()
 
 
 LIVE_SENSORS = [foot_sensor_stream, bikes_stream]

@@ -12,6 +12,12 @@ from dlt_sources.foot_sensors.settings import (
     DEFAULT_WINDOW_S,
 )
 
+# A bike run reads the log every interval for a window (lines in PostgreSQL, alerts sent within
+# about a second), and ends early once the log has been quiet for the idle time.
+DEFAULT_BIKE_WINDOW_S = 120.0
+DEFAULT_BIKE_INTERVAL_S = 1.0
+DEFAULT_BIKE_IDLE_S = 30.0
+
 
 def env_float(name: str, default: float, minimum: float = 0.0) -> float:
     """A float variable; unset or empty gives the default, nonsense raises a clear error."""
@@ -45,6 +51,9 @@ class LiveSettings:
     sensor_window_s: float
     sensor_batch_s: float
     sensor_retention_hours: float
+    bike_window_s: float
+    bike_interval_s: float
+    bike_idle_s: float
     smtp: SmtpSettings | None
     alert_to: str | None
     report_to: str | None
@@ -76,6 +85,9 @@ class LiveSettings:
             sensor_retention_hours=env_float(
                 "FITELT_SENSOR_RETENTION_HOURS", DEFAULT_RETENTION_HOURS, 0.0
             ),
+            bike_window_s=env_float("FITELT_BIKES_WINDOW_S", DEFAULT_BIKE_WINDOW_S, 0.0),
+            bike_interval_s=env_float("FITELT_BIKES_INTERVAL_S", DEFAULT_BIKE_INTERVAL_S, 0.1),
+            bike_idle_s=env_float("FITELT_BIKES_IDLE_S", DEFAULT_BIKE_IDLE_S, 0.0),
             smtp=smtp,
             alert_to=alert_to,
             report_to=env("FITELT_REPORT_TO") or alert_to,
