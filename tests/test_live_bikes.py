@@ -10,11 +10,15 @@ import psycopg2
 import requests
 
 from dlt_sources.simulators.bikes import BikeSimulator
+from orchestration.assets.bike_alerts import bikes_hr_alerts
+from orchestration.assets.bikes import BIKES_JOB, bikes_assets
 from orchestration.cli.materialize import materialize, succeeded
 from orchestration.live.api import make_api_handler
-from orchestration.live.resources import BikeLogApiResource
+from orchestration.live.jobs import bikes_job
+from orchestration.live.resources import BikeLogApiResource, MailResource
 from orchestration.live.sensors import bikes_stream
 from orchestration.report.server import make_server
+from orchestration.resources import WarehouseResource
 from tests.conftest import query
 from tests.live_fixtures import live_resources, ride_lines, rider, years_ago
 
@@ -202,3 +206,45 @@ def _wait_until(condition, loader: threading.Thread, timeout_s: float = 30.0) ->
             return
         time.sleep(0.1)
     assert condition(), "the condition did not come true while the load ran"
+
+
+def test_a_run_launched_early_waits_for_the_window_before_it(live_env) -> None:
+    """Two `bikes_refresh` runs (the sensor launches the next before a window ends): the later
+    one reads only after the earlier one has finished, so one dlt pipeline has one reader."""
+    sim = BikeSimulator(bikes=0)
+    sim.append(ride_lines("bike-01", time.time(), rider(531, years_ago(30)), [(100, 60, 30, 80)]))
+    instance = dg.DagsterInstance.ephemeral()
+    ended: dict[str, float] = {}
+    with sim.serve() as server:
+        api = {"base_url": server.url, "interval_s": 0.2}
+        first = _bikes_defs(BikeLogApiResource(**api, window_s=3, idle_s=60))
+        second = _bikes_defs(BikeLogApiResource(**api, window_s=0, idle_s=0))
+
+        def run(name: str, defs: dg.Definitions) -> None:
+            result = defs.resolve_job_def(BIKES_JOB).execute_in_process(instance=instance)
+            assert result.success
+            ended[name] = time.monotonic()
+
+        earlier = threading.Thread(target=run, args=("first", first))
+        earlier.start()
+        _wait_until(lambda: _running(instance) == 1, earlier)
+        run("second", second)
+        earlier.join(timeout=60)
+    assert ended["second"] > ended["first"], "the second run did not wait for the first"
+    assert _count(live_env, "raw.bikes_ride_seconds") == 1
+
+
+def _bikes_defs(bike_api: BikeLogApiResource) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[bikes_assets, bikes_hr_alerts],
+        jobs=[bikes_job],
+        resources={"warehouse": WarehouseResource(), "bike_api": bike_api, "mail": MailResource()},
+    )
+
+
+def _running(instance: dg.DagsterInstance) -> int:
+    return len(
+        instance.get_run_records(
+            filters=dg.RunsFilter(job_name=BIKES_JOB, statuses=[dg.DagsterRunStatus.STARTED])
+        )
+    )

@@ -46,12 +46,13 @@ class BikeStreamConfig(dg.Config):
 
 def _wait_for_previous_run(context: dg.AssetExecutionContext) -> None:
     """Hold back while an earlier bike run still reads (the sensor launches the next early)."""
+    own = context.instance.get_run_record_by_id(context.run_id)
+    mine = own.create_timestamp if own is not None else None
     deadline = time.monotonic() + MAX_WAIT_S
     while time.monotonic() < deadline:
         records = context.instance.get_run_records(
             filters=dg.RunsFilter(job_name=BIKES_JOB, statuses=_RUNNING), limit=5
         )
-        mine = context.dagster_run.create_timestamp if context.dagster_run else None
         earlier = [
             r
             for r in records
@@ -81,11 +82,11 @@ def bikes_assets(
         client = None
     window, interval, idle = bike_api.cadence()
     window = window if config.window_s is None else config.window_s
+    if client is not None and context.dagster_run.job_name == BIKES_JOB:
+        _wait_for_previous_run(context)  # before touching the dlt pipeline's working dir
     pipeline = warehouse.pipeline(SOURCE)
     dsn = warehouse.warehouse().admin.dsn()
     mailer = mail.mailer(warehouse.settings.data_dir)
-    if client is not None and context.dagster_run.job_name == BIKES_JOB:
-        _wait_for_previous_run(context)
     end = time.time() + window
     context.instance.add_run_tags(context.run_id, {WINDOW_END_TAG: f"{end:.3f}"})
     reads = packages = alerts_sent = 0
