@@ -8,7 +8,8 @@
       - the athlete's latest stored start minus 28 days (activities edited on Strava lately),
       - the start of any run not stored yet (new runs, and old ones a bulk export backfills),
       - the start of any stored run whose as-of weigh-in changed (a weigh-in loaded after the
-        run, or a stored run that is no longer a run),
+        run; found with one sort of weigh-ins and stored runs, below), or that is no longer a
+        run,
     plus the run just before that point, read only so the first recomputed run gets its
     previous-run columns. The post-hook deletes stored runs that are no longer runs in staging.
 -#}
@@ -101,6 +102,40 @@ weigh_ins as (
 
 {% if is_incremental() %}
 
+    {#- Weigh-ins and stored runs on one time line per athlete: for each weigh-in, the first
+        stored run at or after it. That run is stale when the weigh-in is newer than the one it
+        was computed with (and so are the runs after it: weighed_at grows with started_at), so
+        one sort replaces a per-run search of every weigh-in. -#}
+    timeline as (
+        select
+            athlete_id,
+            measured_at as at,
+            0 as is_run
+        from weigh_ins
+
+        union all
+
+        select
+            athlete_id,
+            started_at as at,
+            1 as is_run
+        from {{ this }}
+    ),
+
+    next_runs as (
+        select
+            athlete_id,
+            at,
+            is_run,
+            -- A running minimum from the newest end (a frame that only grows: linear).
+            min(case when is_run = 1 then at end) over (
+                partition by athlete_id
+                order by at desc, is_run desc
+                rows between unbounded preceding and current row
+            ) as next_run_at
+        from timeline
+    ),
+
     stale_points as (
         select
             athlete_id,
@@ -126,18 +161,26 @@ weigh_ins as (
         union all
 
         select
+            next_runs.athlete_id,
+            min(next_runs.next_run_at) as recompute_from
+        from next_runs
+        inner join {{ this }} as stored
+            on
+                next_runs.athlete_id = stored.athlete_id
+                and next_runs.next_run_at = stored.started_at
+        where
+            next_runs.is_run = 0
+            and next_runs.at > coalesce(stored.weighed_at, '-infinity')
+        group by next_runs.athlete_id
+
+        union all
+
+        select
             stored.athlete_id,
             min(stored.started_at) as recompute_from
         from {{ this }} as stored
         where
-            exists (
-                select 1 from weigh_ins
-                where
-                    weigh_ins.athlete_id = stored.athlete_id
-                    and weigh_ins.measured_at <= stored.started_at
-                    and weigh_ins.measured_at > coalesce(stored.weighed_at, '-infinity')
-            )
-            or not exists (
+            not exists (
                 select 1 from activities
                 where
                     activities.athlete_id = stored.athlete_id
