@@ -59,6 +59,14 @@ FIX_ROWS = [
         "see section 3",
     ),
     (
+        "`marts.runs` incremental: runs made stale by late weigh-ins are found with one sort "
+        "of weigh-ins and stored runs (a running minimum over one time line) instead of "
+        "searching every weigh-in for every stored run",
+        "dbt `runs`, incremental with no new data at ×10 (model execution time)",
+        "1.56 s (1.39× its full refresh)",
+        "0.31 s (0.30×)",
+    ),
+    (
         "The bike log is read in windows (every `FITELT_BIKES_INTERVAL_S` for "
         "`FITELT_BIKES_WINDOW_S`), the next run launched before a window ends, and the load "
         "sends heart-rate alerts itself; before, the `bikes_stream` sensor launched one "

@@ -182,20 +182,19 @@ def incremental_table_notes(incremental: dict[str, list[dict]]) -> list[str]:
     )
     dbt = incremental["dbt"]
     refresh = {(r["scale"], r["model"]): r["seconds"] for r in dbt if r["case"] == "full refresh"}
-    slower = sorted(
-        {
-            f"`{r['model']}` at ×{r['scale']}"
-            for r in dbt
-            if r["case"] != "full refresh"
-            and r["seconds"] > 1.2 * refresh[(r["scale"], r["model"])]
-        }
-    )
-    if slower:
+    noop = [r for r in dbt if r["case"] == "no new data"]
+    worst = max(noop, key=lambda r: r["seconds"] / refresh[(r["scale"], r["model"])], default=None)
+    if worst is not None:
+        ratio = worst["seconds"] / refresh[(worst["scale"], worst["model"])]
         lines.append(
-            "- **Not fixed**: an incremental run costs more than `--full-refresh` for "
-            + ", ".join(slower)
-            + ". For `runs` the stale-point detection (which stored runs gained an earlier "
-            "weigh-in, which are no longer runs) scans every stored run against staging each "
-            "time; at these sizes rebuilding is cheaper. Left for a follow-up."
+            "- **dbt incremental vs full refresh** (target: no-op ≤ 5 %): "
+            + ("met" if ratio <= 0.05 else "MISSED")
+            + f"; worst `{worst['model']}` at ×{worst['scale']}, {ratio:.2f}× its full refresh. "
+            "Every dbt model run costs ≈ 0.2 s whatever it does (temporary table, "
+            "delete+insert, post-hook, metadata queries), and the full refreshes here take "
+            "0.2–1 s, so the ratio cannot reach 5 % at these sizes; the queries themselves "
+            "shrink (`runs` at ×10: its incremental query 0.11 s against 1 s). "
+            "`foot_sensor_minutely` is incremental to keep minutes after their raw readings "
+            "are pruned (a full refresh keeps only the retention window), not for speed."
         )
     return lines
