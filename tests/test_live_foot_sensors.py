@@ -12,11 +12,11 @@ import pytest
 
 from dlt_sources.foot_sensors import FootSensorStore, WindowPoller, parse_poll
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
-from orchestration.assets.foot_sensors import WINDOW_END_TAG
 from orchestration.cli.materialize import materialize, succeeded
 from orchestration.live.jobs import foot_sensor_retention
 from orchestration.live.resources import FootSensorApiResource
 from orchestration.live.sensors import foot_sensor_stream
+from orchestration.live.settings import WINDOW_END_TAG
 from orchestration.resources import WarehouseResource
 from tests.conftest import query
 from tests.live_fixtures import live_resources

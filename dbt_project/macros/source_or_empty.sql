@@ -5,9 +5,7 @@
     `columns` maps each column to its PostgreSQL type (the type the loader creates). -#}
 {% macro source_or_empty(source_name, table_name, columns) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- set missing = execute and adapter.get_relation(
-        database=relation.database, schema=relation.schema, identifier=relation.identifier
-    ) is none -%}
+    {%- set missing = execute and optional_relation(relation.schema, relation.identifier) is none -%}
     select
     {%- for name, type in columns.items() %}
         {% if missing %}null::{{ type }} as {% endif %}{{ name }}{{ ',' if not loop.last }}

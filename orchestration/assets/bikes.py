@@ -19,8 +19,8 @@ from dlt_sources.common.tables import ensure_tables
 
 from ..live.alerts import send_alerts
 from ..live.resources import BikeLogApiResource, MailResource
+from ..live.settings import WINDOW_END_TAG
 from ..resources import WarehouseResource
-from .foot_sensors import WINDOW_END_TAG
 from .loading import load_metadata
 from .run_log import source_logs_in_run_log
 

@@ -13,6 +13,7 @@ from dlt_sources.foot_sensors import FootSensorStore, PollStats, WindowPoller, e
 from dlt_sources.foot_sensors.settings import PERSON_IDS, SOURCE
 
 from ..live.resources import FootSensorApiResource
+from ..live.settings import WINDOW_END_TAG
 from ..resources import WarehouseResource
 from .run_log import source_logs_in_run_log
 
@@ -27,7 +28,6 @@ SPECS = [
 ]
 
 
-WINDOW_END_TAG = "fitelt/window_end"  # epoch seconds; the sensor launches the next run early
 MAX_WAIT_S = 300.0
 
 

@@ -7,9 +7,9 @@ import time
 
 import dagster as dg
 
-from ..assets.foot_sensors import WINDOW_END_TAG
 from .jobs import bikes_job, foot_sensor_job
 from .resources import BikeLogApiResource, FootSensorApiResource
+from .settings import WINDOW_END_TAG
 
 _ACTIVE = [
     dg.DagsterRunStatus.QUEUED,

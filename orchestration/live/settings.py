@@ -12,6 +12,10 @@ from dlt_sources.foot_sensors.settings import (
     DEFAULT_WINDOW_S,
 )
 
+# Run tag of a live stream's window run: when its window ends (epoch seconds). The stream's
+# sensor launches the next run that long before (sensors.window_handover).
+WINDOW_END_TAG = "fitelt/window_end"
+
 # A bike run reads the log every interval for a window (lines in PostgreSQL, alerts sent within
 # about a second), and ends early once the log has been quiet for the idle time.
 DEFAULT_BIKE_WINDOW_S = 120.0
