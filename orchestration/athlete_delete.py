@@ -7,7 +7,8 @@ What is removed (`fitelt delete-athlete ID`):
   transaction;
 * the athlete's API cursors in the dlt pipeline state (older state versions are deleted), so
   the same id connected again starts a full sync;
-* inbox and archive files (`<inbox|archive>/<source>/<athlete>/`) and forecast models;
+* inbox, archive and rejected files (`<inbox|archive|rejected>/<source>/<athlete>/`) and
+  forecast models;
 * stored OAuth grants, revoked first where the API allows it: Strava `POST /oauth/deauthorize`.
   Withings has no token-revocation endpoint: the athlete removes the app in their Withings
   account (the stored tokens are deleted here);
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,14 +34,17 @@ from psycopg2 import sql
 from dlt_sources.common.token_store import TokenStore, TokenStoreError
 from dlt_sources.strava import StravaClient
 
+from .dlt_runs import run_pipeline
 from .inbox import ATHLETE_ID
 from .settings import Settings
 from .warehouse import ConnInfo
+from .warehouse.locks import pipeline_lock
 from .warehouse.row_security import drop_athlete_role
 
 log = logging.getLogger(__name__)
 
 API_PIPELINES = ("withings", "strava")  # sources whose dlt state holds per-athlete cursors
+LOCKED_PIPELINES = ("withings", "strava", "crossfit")  # sources loading athletes' files
 WITHINGS_NOTE = "no revocation endpoint: remove the app in the Withings account settings"
 
 
@@ -83,40 +88,41 @@ def delete_rows(admin: ConnInfo, athlete_id: str) -> dict[str, int]:
     return counts
 
 
-def forget_cursors(admin: ConnInfo, dlt_dir: Path, athlete_id: str) -> list[str]:
-    """Drop the athlete's cursors from each API pipeline's state; the pipelines changed."""
+def forget_cursors(settings: Settings, admin: ConnInfo, athlete_id: str) -> list[str]:
+    """Drop the athlete's cursors from each API pipeline's state; the pipelines changed.
+
+    The caller holds the pipelines' locks (`delete_athlete`)."""
     changed_pipelines = []
     for name in API_PIPELINES:
-        pipeline = dlt.pipeline(
-            pipeline_name=name,
-            pipelines_dir=str(dlt_dir),
-            destination=dlt.destinations.postgres(credentials=admin.url()),
-            dataset_name="raw",
-        ).drop()  # local state is a cache: start from the destination's
-        pipeline.sync_destination()
-        if not pipeline.default_schema_name:
-            continue  # never loaded
-        changed = False
-        with pipeline.managed_state(extract_state=True) as state:
-            resources = state.get("sources", {}).get(name, {}).get("resources", {})
-            for resource_state in resources.values():
-                for value in resource_state.values():
-                    if isinstance(value, dict) and athlete_id in value:
-                        del value[athlete_id]
-                        changed = True
-        if not changed:
-            continue
-        pipeline.normalize()
-        pipeline.load()
-        with psycopg2.connect(admin.dsn()) as db, db.cursor() as cur:
-            # Older state versions still hold the cursor: keep only the newest.
-            cur.execute(
-                "delete from raw._dlt_pipeline_state where pipeline_name = %s and version < "
-                "(select max(version) from raw._dlt_pipeline_state where pipeline_name = %s)",
-                (name, name),
-            )
-        changed_pipelines.append(name)
+        with run_pipeline(settings, admin, name) as pipeline:
+            if _forget_in_state(pipeline, name, admin, athlete_id):
+                changed_pipelines.append(name)
     return changed_pipelines
+
+
+def _forget_in_state(pipeline: dlt.Pipeline, name: str, admin: ConnInfo, athlete_id: str) -> bool:
+    if not pipeline.default_schema_name:
+        return False  # never loaded
+    changed = False
+    with pipeline.managed_state(extract_state=True) as state:
+        resources = state.get("sources", {}).get(name, {}).get("resources", {})
+        for resource_state in resources.values():
+            for value in resource_state.values():
+                if isinstance(value, dict) and athlete_id in value:
+                    del value[athlete_id]
+                    changed = True
+    if not changed:
+        return False
+    pipeline.normalize()
+    pipeline.load()
+    with psycopg2.connect(admin.dsn()) as db, db.cursor() as cur:
+        # Older state versions still hold the cursor: keep only the newest.
+        cur.execute(
+            "delete from raw._dlt_pipeline_state where pipeline_name = %s and version < "
+            "(select max(version) from raw._dlt_pipeline_state where pipeline_name = %s)",
+            (name, name),
+        )
+    return True
 
 
 def remove_files(settings: Settings, athlete_id: str) -> list[Path]:
@@ -124,7 +130,7 @@ def remove_files(settings: Settings, athlete_id: str) -> list[Path]:
     from ml.artifacts import models_dir
 
     folders = [models_dir(settings.data_dir) / athlete_id]
-    for root in (settings.inbox_dir, settings.archive_dir):
+    for root in (settings.inbox_dir, settings.archive_dir, settings.rejected_dir):
         if root.is_dir():
             folders += [kind / athlete_id for kind in root.iterdir() if kind.is_dir()]
     removed = []
@@ -178,9 +184,12 @@ def delete_athlete(settings: Settings, admin: ConnInfo, athlete_id: str) -> Dele
         raise ValueError(f"athlete id {athlete_id!r}: use letters, digits, '-' or '_'")
     report = DeletionReport(athlete_id)
     revoke_and_delete_credentials(settings, athlete_id, report)
-    report.rows = delete_rows(admin, athlete_id)
-    report.cursors = forget_cursors(admin, settings.dlt_dir, athlete_id)
-    report.files = remove_files(settings, athlete_id)
+    with ExitStack() as locks:  # no load may write the athlete's rows back while we delete
+        for name in LOCKED_PIPELINES:
+            locks.enter_context(pipeline_lock(admin, name))
+        report.rows = delete_rows(admin, athlete_id)
+        report.cursors = forget_cursors(settings, admin, athlete_id)
+        report.files = remove_files(settings, athlete_id)
     report.role_dropped = drop_athlete_role(admin, athlete_id)
     log.info(
         "athlete %s deleted: %d row(s) in %d table(s), %d file(s), credentials %s, cursors %s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,11 +17,10 @@ from dlt_sources.withings.helpers import WithingsClient
 from dlt_sources.withings.settings import DEFAULT_API_BASE
 
 from .athletes import Athlete, ensure_athlete, list_athletes
+from .dlt_runs import exclusive_pipeline
 from .inbox import Inbox
 from .settings import Settings
 from .warehouse import Warehouse, resolve_warehouse
-
-RAW_DATASET = "raw"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -65,18 +65,13 @@ class WarehouseResource(dg.ConfigurableResource):
         """dbt runs as a subprocess and reads its profile from these variables."""
         os.environ.update(self.warehouse().admin.libpq_env(prefix="FITELT_PG"))
 
-    def pipeline(self, name: str) -> dlt.Pipeline:
-        """The dlt pipeline `name` writing into the `raw` schema, state under data_dir/dlt."""
-        return dlt.pipeline(
-            pipeline_name=name,
-            pipelines_dir=str(self.settings.dlt_dir),
-            destination=dlt.destinations.postgres(credentials=self.warehouse().admin.url()),
-            dataset_name=RAW_DATASET,
-            progress="log",
-        )
+    def exclusive_pipeline(self, name: str) -> AbstractContextManager[dlt.Pipeline]:
+        """The dlt pipeline `name` for this run alone (lock, own folder): see dlt_runs.py."""
+        return exclusive_pipeline(self.settings, self.warehouse().admin, name)
 
     def inbox(self) -> Inbox:
-        return Inbox(self.settings.inbox_dir, self.settings.archive_dir)
+        settings = self.settings
+        return Inbox(settings.inbox_dir, settings.archive_dir, settings.rejected_dir)
 
     def token_store(self) -> TokenStore:
         return TokenStore.open(self.settings.secrets_dir)

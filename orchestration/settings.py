@@ -47,6 +47,10 @@ class Settings:
         return self.data_dir / "archive"
 
     @cached_property
+    def rejected_dir(self) -> Path:
+        return self.data_dir / "rejected"
+
+    @cached_property
     def dlt_dir(self) -> Path:
         return self.data_dir / "dlt"
 

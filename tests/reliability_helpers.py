@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -60,3 +61,33 @@ def metadata_of(result: dg.ExecuteInProcessResult, key: str) -> dict[str, Any]:
         if materialization.asset_key == asset_key:
             return {k: v.value for k, v in materialization.metadata.items()}
     raise AssertionError(f"no materialisation of {key}")
+
+
+def clean_run_snapshot(
+    pg_server: ConnInfo, root: Path, drops: list[tuple[Path, str]], *keys: str
+) -> dict[str, Any]:
+    """The snapshot one clean run of `drops` gives, in a database and data folder of its own."""
+    import uuid
+
+    import pytest
+
+    from orchestration.inbox import Inbox
+    from orchestration.warehouse.bootstrap import ensure_layout
+    from tests.conftest import create_database, drop_database
+
+    name = f"clean_{uuid.uuid4().hex[:10]}"
+    db = create_database(pg_server, name)
+    ensure_layout(db, reader_password=None)
+    data_dir = root / name
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("FITELT_DATA_DIR", str(data_dir))
+            env.setenv("DATABASE_URL", db.url())
+            inbox = Inbox(data_dir / "inbox", data_dir / "archive")
+            for path, athlete in drops:
+                inbox.drop(path, athlete)
+            assert load(*keys).success
+        tables = [f"{key.split('/')[0]}_{key.split('/')[1]}" for key in keys]
+        return snapshot(db, *tables)
+    finally:
+        drop_database(pg_server, name)

@@ -1,23 +1,38 @@
-"""A file to load: where it is, whose it is, and its checksum (the archive's identity)."""
+"""A file to load: where it is, whose it is, the name it was imported under, its checksum."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """An export file of one athlete, as handed to a source."""
+    """An export file of one athlete, as handed to a source.
+
+    `name` is the name the athlete gave the file (rows record it as `source_file`); the stored
+    path may differ. `on_reject` is told the reason when the file is rejected as a whole.
+    """
 
     path: Path
     athlete_id: str
     timezone: str
+    name: str = ""
+    on_reject: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.path.name
 
     @property
     def sha256(self) -> str:
         return file_sha256(self.path)
+
+    def reject(self, reason: str) -> None:
+        if self.on_reject is not None:
+            self.on_reject(reason)
 
 
 def file_sha256(path: Path) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 import dlt
 
 from ..common.files import SourceFile
-from ..common.quarantine import quarantine_row, reject_file
+from ..common.isolation import isolated_file_items
+from ..common.quarantine import quarantine_row
 from ..common.textfile import printable
 from .csv_log import csv_lines, to_csv
 from .helpers import log_rows
@@ -62,14 +63,7 @@ SETS_HINTS = dlt.mark.make_hints(
 def sets(files: Sequence[SourceFile] = (), sheets: Sequence[SheetsClient] = ()) -> Iterator[Any]:
     """One row per logged line; bad lines (no date, negative reps, text weight) to quarantine."""
     for source_file in files:
-        name = printable(source_file.path.name)
-        try:
-            # Buffered per file so a file rejected at its header loads nothing half-way.
-            yield from _rows(csv_lines(source_file.path), source_file.athlete_id, "csv", name)
-        except ValueError as exc:  # LogFormatError, or a header lacking a required column
-            # One unreadable file must not block the others: it is recorded and the load goes on.
-            log.error("%s rejected: %s", name, exc)
-            yield reject_file("crossfit", source_file, reason=f"file rejected: {exc}")
+        yield from isolated_file_items("crossfit", source_file, _file_rows)
     for sheet in sheets:
         try:
             lines = sheet.rows()
@@ -88,6 +82,11 @@ def sets(files: Sequence[SourceFile] = (), sheets: Sequence[SheetsClient] = ()) 
                 source_file="google-sheets",
                 source_line=0,
             )
+
+
+def _file_rows(source_file: SourceFile) -> Iterator[Any]:
+    name = printable(source_file.display_name)
+    yield from _rows(csv_lines(source_file.path), source_file.athlete_id, "csv", name)
 
 
 def _rows(

@@ -10,10 +10,11 @@ import dlt
 
 from ..common.export_rows import export_rows
 from ..common.files import SourceFile
+from ..common.isolation import isolated_file_items
 from ..common.quarantine import RowError, quarantine_row
 from ..common.token_store import NeedsReconnect
 from .budget import RateBudget, RateLimited
-from .export import ExportFormatError, read_activities_csv
+from .export import read_activities_csv
 from .helpers import StravaClient
 from .rows import ACTIVITY_COLUMNS, api_row
 from .settings import EDIT_LOOKBACK_S
@@ -52,7 +53,7 @@ def activities(
 ) -> Iterator[Any]:
     """One row per athlete and activity; malformed records go to `strava_quarantine`."""
     for source_file in files:
-        yield from _file_rows(source_file)
+        yield from isolated_file_items("strava", source_file, _file_rows)
     cursors = dlt.current.resource_state().setdefault("after", {})
     for client in clients:
         yield from _api_rows(client, cursors)
@@ -71,7 +72,6 @@ def _file_rows(source_file: SourceFile) -> Iterator[Any]:
         source_file,
         parsed,
         hints=ACTIVITIES_HINTS,
-        format_error=ExportFormatError,
         noun="activities",
         batch_rows=BATCH_ROWS,
     )

@@ -10,9 +10,10 @@ import dlt
 
 from ..common.export_rows import export_rows
 from ..common.files import SourceFile
+from ..common.isolation import isolated_file_items
 from ..common.quarantine import RowError, quarantine_row
 from ..common.token_store import NeedsReconnect
-from .export import ExportFormatError, read_weight_csv
+from .export import read_weight_csv
 from .helpers import RateLimited, WithingsClient, group_rows
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def measures(
 ) -> Iterator[Any]:
     """One row per athlete, instant and measure type; malformed lines go to quarantine."""
     for source_file in files:
-        yield from _file_rows(source_file)
+        yield from isolated_file_items("withings", source_file, _file_rows)
     cursors = dlt.current.resource_state().setdefault("lastupdate", {})
     for client in clients:
         yield from _api_rows(client, cursors)
@@ -79,7 +80,6 @@ def _file_rows(source_file: SourceFile) -> Iterator[Any]:
         source_file,
         parsed,
         hints=MEASURES_HINTS,
-        format_error=ExportFormatError,
         noun="lines",
         batch_rows=BATCH_ROWS,
     )

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import dagster as dg
+import psycopg2
 
 from dlt_sources.bikes import BIKES_HINTS, bikes_source
 from dlt_sources.bikes.deleted import deleted_ride_ids
@@ -21,7 +22,7 @@ from ..live.alerts import send_alerts
 from ..live.resources import BikeLogApiResource, MailResource
 from ..live.settings import WINDOW_END_TAG
 from ..resources import WarehouseResource
-from .loading import load_metadata
+from .loading import PIPELINE_LOGGERS, load_metadata
 from .run_log import source_logs_in_run_log
 
 BIKES_JOB = "bikes_refresh"
@@ -42,6 +43,12 @@ class BikeStreamConfig(dg.Config):
     """Override of the window length (unset = FITELT_BIKES_WINDOW_S; 0 = read once)."""
 
     window_s: float | None = None
+
+
+def _tables_exist(dsn: str) -> bool:
+    with psycopg2.connect(dsn) as db, db.cursor() as cur:
+        cur.execute("select to_regclass('raw.bikes_rides') is not null")
+        return bool(cur.fetchone()[0])
 
 
 def _wait_for_previous_run(context: dg.AssetExecutionContext) -> None:
@@ -84,7 +91,6 @@ def bikes_assets(
     window = window if config.window_s is None else config.window_s
     if client is not None and context.dagster_run.job_name == BIKES_JOB:
         _wait_for_previous_run(context)  # before touching the dlt pipeline's working dir
-    pipeline = warehouse.pipeline(SOURCE)
     dsn = warehouse.warehouse().admin.dsn()
     mailer = mail.mailer(warehouse.settings.data_dir)
     end = time.time() + window
@@ -92,22 +98,29 @@ def bikes_assets(
     reads = packages = alerts_sent = 0
     position: object = None
     quiet_since = time.monotonic()
-    with source_logs_in_run_log(context, "dlt_sources.bikes"):
-        while True:
-            status = client.probe() if client is not None else None
-            now = (status.get("stream_id"), status.get("end_offset")) if status else None
-            if reads == 0 or (now is not None and now != position):
-                deleted = deleted_ride_ids(dsn) if client is not None else frozenset()
-                info = pipeline.run(bikes_source(client, deleted))
-                reads, packages = reads + 1, packages + len(info.loads_ids)
-                position, quiet_since = now, time.monotonic()
-                if reads == 1:  # staging views need the tables before the first ride
-                    ensure_tables(pipeline, *BIKES_HINTS)
-                if client is not None and info.loads_ids:
-                    alerts_sent += send_alerts(dsn, mailer, mail.alert_to).sent
-            if client is None or time.time() >= end or time.monotonic() - quiet_since >= idle:
-                break
-            time.sleep(interval)
+    if client is None and _tables_exist(dsn):
+        context.log.info("bikes: no log endpoint and the tables exist: nothing to do")
+    else:
+        with (
+            warehouse.exclusive_pipeline(SOURCE) as pipeline,
+            source_logs_in_run_log(context, "dlt_sources.bikes", *PIPELINE_LOGGERS),
+        ):
+            while True:
+                status = client.probe() if client is not None else None
+                now = (status.get("stream_id"), status.get("end_offset")) if status else None
+                if reads == 0 or (now is not None and now != position):
+                    deleted = deleted_ride_ids(dsn) if client is not None else frozenset()
+                    info = pipeline.run(bikes_source(client, deleted))
+                    reads, packages = reads + 1, packages + len(info.loads_ids)
+                    position, quiet_since = now, time.monotonic()
+                    if reads == 1:  # staging views need the tables before the first ride
+                        ensure_tables(pipeline, *BIKES_HINTS)
+                    if client is not None and info.loads_ids:
+                        alerts_sent += send_alerts(dsn, mailer, mail.alert_to).sent
+                quiet = time.monotonic() - quiet_since >= idle
+                if client is None or time.time() >= end or quiet:
+                    break
+                time.sleep(interval)
     context.log.info("bikes: %d read(s), %d load package(s), %d alert(s)", reads, packages,
                      alerts_sent)  # fmt: skip
     metadata = load_metadata(warehouse, SOURCE)

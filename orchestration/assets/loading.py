@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -13,10 +14,13 @@ from psycopg2 import sql
 from dlt_sources.common.files import SourceFile
 from dlt_sources.common.tables import ensure_tables
 
-from ..inbox import InboxFile
+from ..inbox import Inbox, InboxFile
 from ..resources import WarehouseResource
 from .retries import reconnect_metadata, retry_transient
 from .run_log import source_logs_in_run_log
+
+# What the pipeline lock and the working folder say (waits, dropped leftovers) is run news.
+PIPELINE_LOGGERS = ("orchestration.dlt_runs", "orchestration.warehouse.locks")
 
 
 def load_source(
@@ -31,32 +35,47 @@ def load_source(
 ) -> Iterator[dg.MaterializeResult]:
     """The body of every source asset: inbox files + API accounts → dlt → archive → metadata.
 
-    Files are archived only after dlt committed the load, so a failed or killed run leaves
-    them in the inbox for the next one; merges on natural keys make the retry idempotent.
+    The run holds the pipeline's lock from before it lists the inbox until its files are
+    archived, so the files it claims are exactly the files it loads and archives (an import
+    during the run waits in the inbox for the next one). Files are archived only after dlt
+    committed the load, so a failed or killed run leaves them in the inbox; merges on natural
+    keys make the retry idempotent. A file rejected as a whole moves to `rejected/`.
     """
     with retry_transient(context):  # a transient failure anywhere here re-runs the step
-        inbox_files = pending_files(context, warehouse, name)
-        files = [
-            SourceFile(item.path, item.athlete_id, warehouse.athlete(item.athlete_id).timezone)
-            for item in inbox_files
-        ]
-        context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
-        pipeline = warehouse.pipeline(name)
-        results: list[Any] = []
-        # Nothing can have changed without a file or an API account: skip dlt's extract/
-        # normalize/load set-up (it costs more than the rest of a no-op run). A pipeline that
-        # never ran still runs once, to create its schema and the empty tables.
-        if files or accounts or pipeline.default_schema_name is None:
-            with source_logs_in_run_log(context, f"dlt_sources.{name}"):
-                results = list(
-                    dlt.run(context=context, dlt_source=make_source(files), dlt_pipeline=pipeline)
+        with (
+            source_logs_in_run_log(context, f"dlt_sources.{name}", *PIPELINE_LOGGERS),
+            warehouse.exclusive_pipeline(name) as pipeline,
+        ):
+            inbox = warehouse.inbox()
+            claimed = claim_files(context, inbox, name)
+            rejected: dict[Path, str] = {}
+            files = [
+                SourceFile(
+                    item.path,
+                    item.athlete_id,
+                    warehouse.athlete(item.athlete_id).timezone,
+                    name=item.original_name,
+                    on_reject=lambda reason, path=item.path: rejected.__setitem__(path, reason),
                 )
-        else:
-            context.log.info("%s: no new file and no API account: nothing to load", name)
-        ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
-        archive_loaded(context, warehouse, inbox_files)
+                for item in claimed
+            ]
+            context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
+            results: list[Any] = []
+            # Nothing can have changed without a file or an API account: skip dlt's extract/
+            # normalize/load set-up (it costs more than the rest of a no-op run). A pipeline
+            # that never ran still runs once, to create its schema and the empty tables.
+            if files or accounts or pipeline.default_schema_name is None:
+                events = dlt.run(
+                    context=context, dlt_source=make_source(files), dlt_pipeline=pipeline
+                )
+                results = list(events)
+            else:
+                context.log.info("%s: no new file and no API account: nothing to load", name)
+            ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
+            settle_files(context, inbox, claimed, rejected)
         extra = {**load_metadata(warehouse, name), **reconnect_metadata(warehouse, name)}
-        extra["files_loaded"] = dg.MetadataValue.int(len(files))
+        extra["files_loaded"] = dg.MetadataValue.int(len(files) - len(rejected))
+        extra["files_rejected"] = dg.MetadataValue.int(len(rejected))
     for result in results:
         yield dg.MaterializeResult(
             asset_key=result.asset_key, metadata={**result.metadata, **extra}
@@ -66,16 +85,13 @@ def load_source(
             yield dg.MaterializeResult(asset_key=key, metadata=extra)
 
 
-def pending_files(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, kind: str
-) -> list[InboxFile]:
-    """Inbox files of `kind` to load; a file already archived (same checksum) loads nothing."""
-    inbox = warehouse.inbox()
+def claim_files(context: dg.AssetExecutionContext, inbox: Inbox, kind: str) -> list[InboxFile]:
+    """Inbox files of `kind` this run loads; one already archived (same checksum) is cleared."""
     to_load = []
     for item in inbox.pending(kind):
         if inbox.is_archived(item):
             context.log.info(
-                "%s: already loaded (checksum %s…), skipped", item.path.name, item.sha256[:12]
+                "%s: already loaded (checksum %s…), skipped", item.original_name, item.sha256[:12]
             )
             inbox.archive(item)
         else:
@@ -83,14 +99,29 @@ def pending_files(
     return to_load
 
 
-def archive_loaded(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, items: list[InboxFile]
+def settle_files(
+    context: dg.AssetExecutionContext,
+    inbox: Inbox,
+    items: list[InboxFile],
+    rejected: dict[Path, str],
 ) -> None:
-    """Move loaded files to the archive; only called after the load committed."""
-    inbox = warehouse.inbox()
+    """After the load committed: archive each loaded file, set each rejected one aside.
+
+    A file that cannot be archived (the archive is full, unwritable) is set aside as well, with
+    that reason: its rows are loaded, and it must not block the inbox.
+    """
     for item in items:
-        target = inbox.archive(item)
-        context.log.info("archived %s as %s", item.path.name, target.name)
+        reason = rejected.get(item.path)
+        if reason is None:
+            try:
+                target = inbox.archive(item)
+            except OSError as exc:
+                reason = f"loaded, but could not be archived: {exc}"
+            else:
+                context.log.info("archived %s as %s", item.original_name, target.name)
+                continue
+        target = inbox.reject(item, reason)
+        context.log.warning("%s set aside in rejected/: %s", item.original_name, reason)
 
 
 def load_metadata(warehouse: WarehouseResource, source: str) -> dict[str, dg.MetadataValue]:

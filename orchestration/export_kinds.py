@@ -1,0 +1,37 @@
+"""Which source an export file belongs to, judged from its first bytes (never the whole file)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+
+from dlt_sources.common.textfile import header_hint, printable
+from dlt_sources.crossfit.helpers import is_crossfit_log
+from dlt_sources.strava.export import is_activities_export
+from dlt_sources.withings.export import is_weight_export
+
+# Each source says which CSV headers are its exports. New sources add a line here.
+DETECTORS: dict[str, Callable[[list[str]], bool]] = {
+    "withings": is_weight_export,
+    "strava": is_activities_export,
+    "crossfit": is_crossfit_log,
+}
+
+
+class UnknownExportError(ValueError):
+    """The file's header matches no known export format."""
+
+
+def detect_kind_of_head(head: bytes, name: str) -> str:
+    """The source of an export whose first bytes are `head`; UnknownExportError otherwise."""
+    text = head.decode("utf-8-sig", errors="replace")
+    first = text.splitlines()[0] if text.strip() else ""
+    header = next(csv.reader([first]), []) if first else []
+    for kind, matches in DETECTORS.items():
+        if matches(header):
+            return kind
+    known = ", ".join(DETECTORS)
+    raise UnknownExportError(
+        f"{printable(name)}: header {printable(first.strip())[:120]!r} matches no known export "
+        f"({known}){header_hint(first)}"
+    )
