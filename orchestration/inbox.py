@@ -121,6 +121,10 @@ class Inbox:
 
     def drop(self, path: Path, athlete_id: str) -> InboxFile:
         """Store an export in the inbox under its checksum; same content twice is one file."""
+        return self.store(path, athlete_id)[0]
+
+    def store(self, path: Path, athlete_id: str) -> tuple[InboxFile, bool]:
+        """`drop`, also saying whether the content is new to the inbox (False: it was waiting)."""
         if not ATHLETE_ID.match(athlete_id):
             raise ValueError(f"athlete id {athlete_id!r}: use 1-64 letters, digits, '-' or '_'")
         if path.name.startswith("."):
@@ -142,11 +146,11 @@ class Inbox:
                 sha = digest.hexdigest()
                 existing = self.find(self.inbox_dir, kind, athlete_id, sha)
                 if existing is not None:
-                    return existing
+                    return existing, False
                 item = InboxFile(kind, athlete_id, partial, sha, path.name)
                 stored = folder / item.stored_name
                 partial.replace(stored)  # atomic: a run sees the whole file or nothing
-                return InboxFile(kind, athlete_id, stored, sha, path.name)
+                return InboxFile(kind, athlete_id, stored, sha, path.name), True
             finally:
                 partial.unlink(missing_ok=True)
 

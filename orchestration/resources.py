@@ -21,6 +21,7 @@ from .dlt_runs import exclusive_pipeline
 from .inbox import Inbox
 from .settings import Settings
 from .warehouse import Warehouse, resolve_warehouse
+from .warehouse.locks import pipeline_lock
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -68,6 +69,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def exclusive_pipeline(self, name: str) -> AbstractContextManager[dlt.Pipeline]:
         """The dlt pipeline `name` for this run alone (lock, own folder): see dlt_runs.py."""
         return exclusive_pipeline(self.settings, self.warehouse().admin, name)
+
+    def writer_lock(self, name: str) -> AbstractContextManager[None]:
+        """The warehouse-wide lock of writer `name` (a dlt pipeline, `dbt`): one holder at once."""
+        return pipeline_lock(self.warehouse().admin, name)
 
     def inbox(self) -> Inbox:
         settings = self.settings

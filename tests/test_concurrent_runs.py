@@ -25,6 +25,7 @@ from tests.reliability_helpers import clean_run_snapshot, load, snapshot
 FITELT = str(Path(sys.executable).parent / "fitelt")
 DLT_INTERNALS = ("LoadPackageNotFound", "FileNotFoundError", "Directory not empty", "Traceback")
 LINES = SAMPLE_WEIGHT_CSV.read_text().splitlines()
+UP_TO_WEIGHT_DAILY = '+key:"marts/weight_daily"'
 
 
 def _inbox() -> Inbox:
@@ -129,3 +130,16 @@ def _read_until(run: subprocess.Popen[str], marker: str | None) -> str:
             break
         assert time.monotonic() < deadline
     return "".join(seen)
+
+
+@pytest.mark.slow
+def test_dbt_builds_take_turns_across_runs(fitelt_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.cli.materialize import materialize
+
+    monkeypatch.setenv("FITELT_LOCK_TIMEOUT_S", "1")
+    with pipeline_lock(fitelt_env, "dbt"):  # another run's dbt build is swapping tables in
+        result = materialize(UP_TO_WEIGHT_DAILY, instance=dg.DagsterInstance.ephemeral())
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert "another run of dbt is loading" in str(failures[0].event_specific_data.error)
+    assert not is_locked(fitelt_env, "dbt")

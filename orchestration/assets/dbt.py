@@ -3,6 +3,7 @@
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import dagster as dg
@@ -40,7 +41,14 @@ if not dbt_project.manifest_path.exists():
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """Build staging views and marts with dbt and run their tests."""
-    with retry_transient(context):  # the warehouse may have been unreachable at run start
-        warehouse.export_dbt_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    """Build staging views and marts with dbt and run their tests.
+
+    One dbt build at a time across every run and machine (the `dbt` writer lock): the source
+    jobs' builds overlap (they share marts such as training_load_daily), and two builds swapping
+    the same table in at once would fail each other.
+    """
+    with ExitStack() as held:
+        with retry_transient(context):  # the warehouse may have been unreachable at run start
+            warehouse.export_dbt_env()
+            held.enter_context(warehouse.writer_lock("dbt"))
+        yield from dbt.cli(["build"], context=context).stream()

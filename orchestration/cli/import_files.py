@@ -49,7 +49,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def import_one(inbox: Inbox, path: Path, athlete_id: str) -> bool:
     try:
-        item = inbox.drop(path, athlete_id)
+        item, new = inbox.store(path, athlete_id)
     except (UnknownExportError, RefusedFile, ValueError) as exc:
         log.error("%s", exc)
         return False
@@ -57,8 +57,11 @@ def import_one(inbox: Inbox, path: Path, athlete_id: str) -> bool:
         log.error("%s: cannot read it (%s)", path, exc.strerror or exc)
         return False
     if inbox.is_archived(item):
-        item.path.unlink(missing_ok=True)
+        if new:
+            item.path.unlink(missing_ok=True)
         log.info("%s: already loaded (same content), nothing to do", path)
+    elif not new:
+        log.info("%s: the same content is already waiting as %s", path, item.original_name)
     else:
         log.info("%s → inbox/%s/%s (%s export)", path, item.kind, athlete_id, item.kind)
     return True
