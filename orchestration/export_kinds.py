@@ -25,7 +25,7 @@ class UnknownExportError(ValueError):
 def detect_kind_of_head(head: bytes, name: str) -> str:
     """The source of an export whose first bytes are `head`; UnknownExportError otherwise."""
     text = head.decode("utf-8-sig", errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
+    first = text.split("\n", 1)[0].rstrip("\r")  # csv's line ends, not str.splitlines
     header = next(csv.reader([first]), []) if first else []
     for kind, matches in DETECTORS.items():
         if matches(header):

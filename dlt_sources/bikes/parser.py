@@ -17,7 +17,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ..common.quarantine import RowError, parse_number
+from ..common.textfile import check_text
 from .settings import BOUNDS
+
+MAX_BIGINT = 2**63 - 1  # user_id is a PostgreSQL bigint
+_TEXTS = ("name", "gender", "email", "address", "bike_serial")
 
 _LINE = re.compile(
     r"^(?P<ts>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+"
@@ -56,14 +60,15 @@ Event = SystemEvent | RideEvent | TelemetryEvent
 
 
 def parse_line(line: str) -> Event:
+    check_text([line], lambda _: "line")  # NUL or lone surrogates: PostgreSQL would refuse them
     match = _LINE.match(line.strip())
     if not match:
         raise RowError("not a log line: expected '<timestamp> <bike>: [LEVEL] …'")
     try:
         at = datetime.fromisoformat(match["ts"].replace(" ", "T"))
-    except ValueError as exc:
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # Overflow: year 9999 west of UTC
         raise RowError(f"timestamp: invalid {match['ts']!r}") from exc
-    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     bike, body = match["bike"].strip(), match["body"]
     if system := _SYSTEM.match(body):
         return SystemEvent(at, bike, _rider(system["json"]))
@@ -96,15 +101,21 @@ def _pairs(text: str, names: tuple[str, ...]) -> dict[str, float]:
 def _rider(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise RowError(f"[SYSTEM] data: not valid JSON ({exc.msg})") from exc
+    except (ValueError, RecursionError) as exc:  # also a 5000-digit number, [[[[… nested
+        why = getattr(exc, "msg", None) or type(exc).__name__
+        raise RowError(f"[SYSTEM] data: not valid JSON ({why})") from exc
     if not isinstance(data, dict):
         raise RowError("[SYSTEM] data: not a JSON object")
     user_id = data.get("user_id")
     if isinstance(user_id, str) and user_id.isdigit():
-        user_id = int(user_id)
+        try:
+            user_id = int(user_id)
+        except ValueError:  # "²" is a digit to isdigit(), not to int()
+            pass
     if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
         raise RowError(f"user_id: expected a positive integer, got {user_id!r:.30}")
+    if user_id > MAX_BIGINT:
+        raise RowError("user_id: outside the 64-bit integer range")
     rider = {
         "user_id": user_id,
         "name": str(data.get("name") or "").strip() or None,
@@ -114,6 +125,7 @@ def _rider(text: str) -> dict[str, Any]:
         "address": str(data.get("address") or "").strip() or None,
         "bike_serial": str(data.get("bike_serial") or "").strip() or None,
     }
+    check_text([rider[name] for name in _TEXTS], lambda index: _TEXTS[index])
     for name in ("height_cm", "weight_kg"):
         raw = data.get(name)
         low, high = BOUNDS[name]

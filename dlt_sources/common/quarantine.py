@@ -71,7 +71,7 @@ def reject_file(source: str, source_file: Any, *, reason: str) -> Any:
         raw_record=first.rstrip("\r\n"),
         reason=reason,
         athlete_id=source_file.athlete_id,
-        source_file=source_file.path.name,
+        source_file=source_file.display_name,
         source_line=0,
     )
 

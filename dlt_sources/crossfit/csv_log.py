@@ -6,13 +6,13 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..common.textfile import csv_records, header_hint, open_text, printable
+from .helpers import LogFormatError
 from .settings import CSV_HEADER
 
-
-class LogFormatError(ValueError):
-    """The file is not a CrossFit log at all (the whole file is rejected)."""
+__all__ = ["LogFormatError", "csv_lines", "to_csv", "write_log_csv"]
 
 
 def csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -21,7 +21,9 @@ def csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     LogFormatError for an empty file or one whose first line is not a CSV header at all.
     """
     with open_text(path) as handle:
-        records = csv_records(handle)
+        records = csv_records(
+            handle, error=lambda problem: LogFormatError(f"{path.name}: {problem}")
+        )
         first = next(records, None)
         if first is None or not any(cell.strip() for cell in first[1]):
             raise LogFormatError(f"{path.name}: empty file, expected a header like {CSV_HEADER}")
@@ -34,7 +36,10 @@ def csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
         yield from records
 
 
-def to_csv(cells: list[object]) -> str:
+def to_csv(cells: Any) -> str:
+    """A row as one CSV line for quarantine; anything else (the API's JSON) as its repr."""
+    if not isinstance(cells, list | tuple):
+        return repr(cells)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(["" if c is None else c for c in cells])
     return buffer.getvalue()

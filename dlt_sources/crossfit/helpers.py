@@ -33,6 +33,10 @@ from .settings import (
 SHEETS_EPOCH = date(1899, 12, 30)  # day 0 of a spreadsheet date serial number
 
 
+class LogFormatError(ValueError):
+    """The file or sheet is not a CrossFit log at all (the whole of it is rejected)."""
+
+
 def normalise_name(text: str) -> str:
     """Lowercase, runs of non-alphanumerics → "_" ("Back-Squat " → "back_squat")."""
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
@@ -52,7 +56,7 @@ def header_map(header: Iterable[Any], *, strict: bool = False) -> dict[str, int]
             continue
         if name in positions:
             if strict:
-                raise ValueError(
+                raise LogFormatError(
                     f"CrossFit log header: column {name!r} appears twice "
                     f"(columns {positions[name] + 1} and {index + 1})"
                 )
@@ -79,7 +83,10 @@ def cell_text(value: Any) -> str:
 
 def parse_date(value: Any, latest_allowed: date) -> date:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        day = SHEETS_EPOCH + timedelta(days=int(value))  # a date cell as a serial number
+        try:  # a date cell as a serial number
+            day = SHEETS_EPOCH + timedelta(days=int(value))
+        except (ValueError, OverflowError) as exc:  # NaN, infinity, beyond year 1..9999
+            raise RowError(f"date: serial number {value!r:.40} is not a date") from exc
     else:
         text = cell_text(value)
         if not text:
@@ -138,6 +145,16 @@ def parse_set(cells: list[Any], columns: dict[str, int], latest_allowed: date) -
     }
 
 
+def _shape_problem(cells: Any) -> str | None:
+    """Why `cells` is not a row of plain cells (text, number, boolean, empty), or None."""
+    if not isinstance(cells, list | tuple):
+        return f"expected a row of cells, got {type(cells).__name__}"
+    for index, cell in enumerate(cells):
+        if cell is not None and not isinstance(cell, str | int | float):
+            return f"column {index + 1}: expected a single value, got {type(cell).__name__}"
+    return None
+
+
 def _column_name(columns: dict[str, int], index: int) -> str:
     names = [name for name, position in columns.items() if position == index]
     return names[0] if names else f"column {index + 1}"
@@ -149,21 +166,34 @@ def log_rows(
     """(row number, cells, set row or the error) for each non-empty line after the header.
 
     `rows` are (sheet row / CSV line number, cells) in order; the first non-empty one is the
-    header. Raises ValueError when that header lacks a required column.
+    header. Raises LogFormatError when that header lacks a required column or is not a row of
+    cells. A later row that is not a list of plain cells (the API's JSON) is a RowError.
     """
     latest_allowed = (now or datetime.now(UTC)).date() + timedelta(days=1)
     columns: dict[str, int] | None = None
     seen: Counter[str] = Counter()
     for number, cells in rows:
-        if not any(cell_text(c) for c in cells):
+        shape = _shape_problem(cells)
+        if shape is None and not any(cell_text(c) for c in cells):
             continue  # blank line (the API omits trailing ones; the CSV keeps them)
         if columns is None:
-            columns = header_map(cells, strict=True)
+            if shape is not None:
+                raise LogFormatError(f"CrossFit log header (line {number}): {shape}")
+            try:
+                columns = header_map(cells, strict=True)
+            except LogFormatError as exc:
+                raise LogFormatError(f"{exc} at line {number}") from None
             missing = [name for name in REQUIRED_COLUMNS if name not in columns]
             if missing:
-                raise ValueError(f"CrossFit log header {cells!r} lacks column(s) {missing}")
+                shown = repr(cells)
+                shown = shown if len(shown) <= 200 else shown[:200] + "…"
+                raise LogFormatError(
+                    f"CrossFit log header {shown} (line {number}) lacks column(s) {missing}"
+                )
             continue
         try:
+            if shape is not None:
+                raise RowError(shape)
             check_text(cells, lambda index, known=columns: _column_name(known, index))
             row = parse_set(cells, columns, latest_allowed)
         except RowError as error:

@@ -29,7 +29,7 @@ from .settings import (
 log = logging.getLogger(__name__)
 
 _KEY_PARAM = re.compile(r"(key=)[^&\s\"']+")
-_FIRST_ROW = re.compile(r"!?\$?[A-Za-z]*\$?(\d+)")
+_FIRST_ROW = re.compile(r"!?\$?[A-Za-z]*\$?([0-9]{1,9})(?![0-9])")  # Sheets: 10 M cells at most
 
 
 class _RedactKey(logging.Filter):
@@ -77,11 +77,9 @@ class SheetsClient:
         self.base_url = self.base_url.rstrip("/")
         self.session = self.session or requests.Session()
 
-    def rows(self) -> list[tuple[int, list[Any]]]:
+    def rows(self) -> list[tuple[int, Any]]:
         """(sheet row number, cells) of the range; rows are ragged (trailing blanks omitted)."""
-        body = self._get_values()
-        start = first_row(str(body.get("range", "")))
-        return [(start + offset, list(row)) for offset, row in enumerate(body.get("values") or [])]
+        return sheet_rows(self._get_values())
 
     def _get_values(self) -> dict[str, Any]:
         assert self.session is not None
@@ -136,6 +134,23 @@ class SheetsClient:
         if attempt == API_RETRIES:
             raise SheetsApiError(f"Google Sheets: {what}; gave up after {attempt} attempts")
         return wait
+
+
+def sheet_rows(body: dict[str, Any]) -> list[tuple[int, Any]]:
+    """(sheet row number, cells) of a `values.get` answer, for `log_rows`.
+
+    Whatever the JSON holds, nothing here fails: a row that is not a list is passed on as it is
+    (`log_rows` quarantines it, or rejects the sheet when it is the header) and `values` that is
+    not a list is such a row.
+    """
+    start = first_row(str(body.get("range", "")))
+    values = body.get("values") or []
+    if not isinstance(values, list):
+        return [(start, values)]
+    return [
+        (start + offset, list(row) if isinstance(row, list | tuple) else row)
+        for offset, row in enumerate(values)
+    ]
 
 
 def _google_message(response: requests.Response) -> str:

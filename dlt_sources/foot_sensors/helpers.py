@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from ..common.quarantine import RowError
+from ..common.textfile import check_text
 from .settings import HTTP_TIMEOUT_S, MAX_VALUE, MIN_VALUE, PROBE_TIMEOUT_S, SENSOR_COUNT
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,11 @@ def parse_poll(person_id: int, payload: Any, polled_at: datetime) -> Poll:
         raise RowError("trace.sensors: missing or not a list")
     trace_id = trace.get("id")
     trace_id = None if trace_id is None else _int(trace_id, "trace.id")
+    if trace_id is not None and not -(2**63) <= trace_id < 2**63:  # a bigint column
+        raise RowError("trace.id: outside the 64-bit integer range")
+    trace_name = trace.get("name")
+    if trace_name is not None and not isinstance(trace_name, str):
+        raise RowError(f"trace.name: expected text, got {type(trace_name).__name__}")
     sensors = trace["sensors"]
     if len(sensors) != SENSOR_COUNT:
         raise RowError(f"trace.sensors: expected {SENSOR_COUNT} sensors, got {len(sensors)}")
@@ -92,10 +98,21 @@ def parse_poll(person_id: int, payload: Any, polled_at: datetime) -> Poll:
         "person_id": person_id,
         "firstname": str(payload.get("firstname") or ""),
         "lastname": str(payload.get("lastname") or ""),
-        "birth_year": int(birth[:4]) if birth[:4].isdigit() else None,
+        "birth_year": _year(birth[:4]),
         "disabled": bool(payload.get("disabled", False)),
         "trace_id": trace_id,
-        "trace_name": trace.get("name"),
+        "trace_name": trace_name,
         "seen_at": polled_at,
     }
+    texts = ("firstname", "lastname", "trace_name")
+    check_text([person[name] for name in texts], lambda index: texts[index])
     return Poll(person=person, readings=readings)
+
+
+def _year(text: str) -> int | None:
+    if not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:  # "²²²²" is digits to isdigit(), not to int()
+        return None

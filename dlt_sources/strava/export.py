@@ -50,6 +50,9 @@ _DATE = re.compile(
 )
 
 
+MAX_BIGINT = 2**63 - 1  # activity_id is a PostgreSQL bigint
+
+
 class ExportFormatError(ValueError):
     """The file is not a Strava activities export at all (the whole file is rejected)."""
 
@@ -94,7 +97,9 @@ def read_activities_csv(
     latest_allowed = (now or datetime.now(UTC)) + timedelta(days=1)
     tz = ZoneInfo(timezone)
     with open_text(path) as handle:
-        records = csv_records(handle)
+        records = csv_records(
+            handle, error=lambda problem: ExportFormatError(f"{path.name}: {problem}")
+        )
         _, header = next(records, (1, []))
         if not is_activities_export(header):
             first = ",".join(header)
@@ -137,9 +142,15 @@ def _parse_record(
         raise RowError(f"Activity ID: {cells[COL_ID][:40]!r} is not an integer") from exc
     if activity_id <= 0:
         raise RowError(f"Activity ID: {activity_id} is not positive")
+    if activity_id > MAX_BIGINT:
+        raise RowError(f"Activity ID: {cells[COL_ID].strip()[:40]!r} is too large")
     started = parse_export_date(cells[COL_DATE])
     if started > latest_allowed:
-        raise RowError(f"Activity Date: {cells[COL_DATE]} is in the future")
+        raise RowError(f"Activity Date: {cells[COL_DATE].strip()[:40]} is in the future")
+    try:
+        started_local = started.astimezone(tz).replace(tzinfo=None)
+    except OverflowError as exc:  # Jan 1 of year 1 west of UTC
+        raise RowError(f"Activity Date: {cells[COL_DATE].strip()[:40]} is out of range") from exc
     sport_type = re.sub(r"[\s-]+", "", cells[COL_TYPE])  # "Trail Run" → API's "TrailRun"
     if not sport_type:
         raise RowError("Activity Type: missing")
@@ -159,7 +170,7 @@ def _parse_record(
         "sport_type": sport_type,
         "type": LEGACY_TYPE.get(sport_type, sport_type),
         "start_date": started,
-        "start_date_local": started.astimezone(tz).replace(tzinfo=None),
+        "start_date_local": started_local,
         "timezone": str(tz),  # the export has no zone: the athlete's is assumed
         "distance_m": number(COL_DISTANCE_M, "Distance", MAX_DISTANCE_M),
         "moving_time_s": None if moving is None else int(round(moving)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -35,15 +36,20 @@ ACTIVITY_COLUMNS: dict[str, dict[str, Any]] = {
 _TZ_LABEL = re.compile(r"^\(GMT[+-]\d{1,2}:\d{2}\)\s*(\S+)$")
 
 
-def iana_timezone(label: str | None) -> str | None:
+MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint
+
+
+def iana_timezone(label: Any) -> str | None:
     """The IANA name of "(GMT+01:00) Europe/Paris"; None when absent or unknown."""
-    match = _TZ_LABEL.match((label or "").strip())
-    name = match.group(1) if match else (label or "").strip()
+    if not isinstance(label, str):
+        return None
+    match = _TZ_LABEL.match(label.strip())
+    name = match.group(1) if match else label.strip()
     if not name:
         return None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a 300-char name
         return None
     return name
 
@@ -62,20 +68,35 @@ def _number(activity: dict[str, Any], key: str, cast: type = float) -> Any:
     if value is None:
         return None
     try:
-        return cast(value)
-    except (TypeError, ValueError) as exc:
+        number = cast(value)
+    except (TypeError, ValueError, OverflowError) as exc:  # Overflow: 1e400 as an int, inf
         raise RowError(f"{key}: not a number: {str(value)[:40]!r}") from exc
+    if cast is float and not math.isfinite(number):  # nan/inf would break the SQL insert
+        raise RowError(f"{key}: not a finite number: {str(value)[:40]!r}")
+    if cast is int and abs(number) > MAX_BIGINT:
+        raise RowError(f"{key}: {str(value)[:40]} is out of range")
+    return number
 
 
 def api_row(activity: dict[str, Any], athlete_id: str) -> dict[str, Any]:
     """The columns we keep of one SummaryActivity; RowError when it cannot be loaded."""
-    if not isinstance(activity.get("id"), int) or activity["id"] <= 0:
-        raise RowError(f"id: missing or not a positive integer: {activity.get('id')!r}")
+    if not isinstance(activity, dict):
+        raise RowError(f"activity: expected an object, got {type(activity).__name__}")
+    activity_id = activity.get("id")
+    if isinstance(activity_id, bool) or not isinstance(activity_id, int) or activity_id <= 0:
+        raise RowError(f"id: missing or not a positive integer: {activity_id!r:.40}")
+    if activity_id > MAX_BIGINT:
+        raise RowError(f"id: {str(activity_id)[:40]} is out of range")
     if "start_date" not in activity:
         raise RowError("start_date: missing")
     sport_type = activity.get("sport_type") or activity.get("type")
     if not sport_type:
         raise RowError("sport_type: missing")
+    for key in ("name", "type"):  # text columns: a number or an object would not load
+        if activity.get(key) is not None and not isinstance(activity[key], str):
+            raise RowError(f"{key}: not text: {activity[key]!r:.40}")
+    if not isinstance(sport_type, str):
+        raise RowError(f"sport_type: not text: {sport_type!r:.40}")
     texts = ("name", "sport_type", "type", "timezone")
     check_text([activity.get(key) for key in texts], lambda index: texts[index])
     local = activity.get("start_date_local")

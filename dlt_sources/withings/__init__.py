@@ -91,7 +91,7 @@ def _api_rows(client: WithingsClient, cursors: dict[str, int]) -> Iterator[Any]:
     newest = since
     try:
         for group, timezone in client.measure_groups(lastupdate=since):
-            modified = group.get("modified")
+            modified = group.get("modified") if isinstance(group, dict) else None
             if isinstance(modified, int) and not isinstance(modified, bool):
                 newest = max(newest, modified)
             try:

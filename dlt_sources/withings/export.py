@@ -122,7 +122,9 @@ def read_weight_csv(
     tz = ZoneInfo(timezone)
     latest_allowed = (now or datetime.now(UTC)) + timedelta(days=1)
     with open_text(path) as handle:
-        records = csv_records(handle)
+        records = csv_records(
+            handle, error=lambda problem: ExportFormatError(f"{path.name}: {problem}")
+        )
         _, header = next(records, (1, []))
         if not header:
             raise ExportFormatError(
@@ -172,7 +174,10 @@ def _parse_record(
         local = datetime.strptime(date_text, EXPORT_DATE_FORMAT)
     except ValueError as exc:
         raise RowError(f"Date: {date_text[:40]!r} is not YYYY-MM-DD HH:MM:SS") from exc
-    measured_at = local.replace(tzinfo=tz).astimezone(UTC)
+    try:
+        measured_at = local.replace(tzinfo=tz).astimezone(UTC)
+    except OverflowError as exc:  # year 1 east of UTC, year 9999 west of it
+        raise RowError(f"Date: {date_text} is out of range in {tz}") from exc
     if measured_at > latest_allowed:
         raise RowError(f"Date: {date_text} is in the future")
     values: dict[str, float] = {}

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
@@ -197,7 +198,8 @@ class WithingsClient:
             groups = body.get("measuregrps") or []
             log.info("Withings getmeas page %d: %d groups", page, len(groups))
             for group in groups:
-                yield group, group.get("timezone") or timezone
+                zone = group.get("timezone") if isinstance(group, dict) else None
+                yield group, zone or timezone  # group_rows quarantines a group that is no object
             if not body.get("more"):
                 return
             offset = int(body.get("offset") or 0)
@@ -209,18 +211,23 @@ def group_rows(
     """One row per known measure of a group; real value = value * 10^unit.
 
     RowError (naming the field) for a group that cannot be loaded: a missing or non-integer
-    date, value or unit, a value outside the plausible range, a date in the future.
+    date, value or unit, a value outside the plausible range, a date in the future, a time
+    zone that is not an IANA name (dbt converts with it).
     """
+    if not isinstance(group, dict):
+        raise RowError(f"group: expected an object, got {type(group).__name__}")
     if group.get("category", REAL_MEASURE_CATEGORY) != REAL_MEASURE_CATEGORY:
         return []  # a goal, not a measurement
     date = _integer(group.get("date"), "date")
     if date > (now or time.time()) + 86_400:
         raise RowError(f"date: {date} is in the future")
-    measured_at = datetime.fromtimestamp(date, tz=UTC)
+    measured_at = _instant(date, "date")
     modified = group.get("modified")
-    modified_at = (
-        datetime.fromtimestamp(_integer(modified, "modified"), tz=UTC) if modified else None
-    )
+    modified_at = _instant(_integer(modified, "modified"), "modified") if modified else None
+    grpid = group.get("grpid")
+    if grpid is not None:
+        _integer(grpid, "grpid")
+    _check_timezone(timezone)
     measures = group.get("measures") or []
     if not isinstance(measures, list):
         raise RowError(f"measures: expected a list, got {type(measures).__name__}")
@@ -232,11 +239,16 @@ def group_rows(
         name = MEASURE_TYPES.get(_integer(measure.get("type"), f"{field}.type"))
         if name is None:
             continue
-        value = round(
-            _integer(measure.get("value"), f"{field}.value")
-            * 10 ** _integer(measure.get("unit"), f"{field}.unit"),
-            6,
-        )
+        mantissa = _integer(measure.get("value"), f"{field}.value")
+        unit = _integer(measure.get("unit"), f"{field}.unit")
+        if not -MAX_UNIT_EXPONENT <= unit <= MAX_UNIT_EXPONENT:  # 10**huge would never finish
+            raise RowError(
+                f"{field}.unit: {unit} outside [-{MAX_UNIT_EXPONENT}, {MAX_UNIT_EXPONENT}]"
+            )
+        try:
+            value = round(mantissa * 10**unit, 6)
+        except OverflowError as exc:  # an int past float range times 10**-3
+            raise RowError(f"{field}.value: outside the floating-point range") from exc
         low, high = BOUNDS[name]
         if not low <= value <= high:
             raise RowError(f"{field}.value: {name} {value:g} outside [{low:g}, {high:g}]")
@@ -248,7 +260,7 @@ def group_rows(
                 "measure_name": name,
                 "value": value,
                 "timezone": timezone,
-                "grpid": group.get("grpid"),
+                "grpid": grpid,
                 "modified_at": modified_at,
             }
         )
@@ -258,10 +270,32 @@ def group_rows(
 MEASURE_TYPES_BY_NAME = {name: mtype for mtype, name in MEASURE_TYPES.items()}
 
 
+MAX_UNIT_EXPONENT = 30  # real units are -3..0: value * 10^unit
+MAX_BIGINT = 2**63 - 1
+
+
 def _integer(value: Any, field: str) -> int:
     """An integer field of the API's JSON (Withings sends numbers, never strings)."""
     if value is None:
         raise RowError(f"{field}: missing")
     if isinstance(value, bool) or not isinstance(value, int):
         raise RowError(f"{field}: not an integer: {str(value)[:40]!r}")
+    if not -MAX_BIGINT <= value <= MAX_BIGINT:
+        raise RowError(f"{field}: outside the 64-bit integer range")
     return value
+
+
+def _instant(epoch: int, field: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(epoch, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:  # beyond year 1..9999
+        raise RowError(f"{field}: {epoch} is out of range") from exc
+
+
+def _check_timezone(timezone: Any) -> None:
+    if not isinstance(timezone, str):
+        raise RowError(f"timezone: not text: {timezone!r:.40}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise RowError(f"timezone: {timezone[:40]!r} is not a known time zone") from exc
