@@ -89,10 +89,21 @@ def target_dir(models_dir: Path, athlete_id: str, target: str) -> Path:
     return models_dir / athlete_id / target
 
 
+def _private_folder(models_dir: Path, folder: Path) -> None:
+    """Create `folder` and the levels between it and `models_dir` with mode 0700 (private data:
+    the artefacts hold the athlete's training weeks); files are 0600 (mkstemp)."""
+    inside = folder.relative_to(models_dir)
+    for level in [*reversed(inside.parents), inside]:
+        path = models_dir / level
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+
+
 def save(models_dir: Path, artifact: ModelArtifact) -> Path:
     """Write the artefact and point latest.json at it (each file replaced atomically)."""
     folder = target_dir(models_dir, artifact.athlete_id, artifact.target)
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_folder(models_dir, folder)
     path = folder / f"{artifact.model_version}.joblib"
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
         joblib.dump(artifact, tmp)
@@ -104,7 +115,7 @@ def save(models_dir: Path, artifact: ModelArtifact) -> Path:
 def record_no_model(models_dir: Path, athlete_id: str, target: str, message: str) -> None:
     """The latest training produced no model (e.g. not enough data): say so in latest.json."""
     folder = target_dir(models_dir, athlete_id, target)
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_folder(models_dir, folder)
     _write_latest(folder, {"model_version": None, "file": None, "message": message})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import psycopg2
@@ -11,9 +12,14 @@ from .warehouse import ConnInfo
 
 log = logging.getLogger(__name__)
 
-DDL = """
+# What raw.athletes' CHECK constraint accepts; every athlete id from a user is held to it.
+ATHLETE_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
+ATHLETE_ID_RULE = "1 to 64 letters (A-Z, a-z), digits, '_' or '-'"
+_ATHLETE_ID = re.compile(ATHLETE_ID_PATTERN.replace("$", r"\Z"))
+
+DDL = f"""
 create table if not exists raw.athletes (
-    athlete_id text primary key check (athlete_id ~ '^[A-Za-z0-9_-]{1,64}$'),
+    athlete_id text primary key check (athlete_id ~ '{ATHLETE_ID_PATTERN}'),
     display_name text not null,
     birth_year integer check (birth_year between 1900 and 2100),
     sex text check (sex in ('female', 'male', 'other')),
@@ -21,6 +27,14 @@ create table if not exists raw.athletes (
     created_at timestamptz not null default now()
 )
 """
+
+
+def validate_athlete_id(value: str) -> str:
+    """`value` when it is a valid athlete id; ValueError naming it and the rule otherwise."""
+    if not isinstance(value, str) or not _ATHLETE_ID.match(value):
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:76] + "...'"
+        raise ValueError(f"invalid athlete id {shown}: use {ATHLETE_ID_RULE}")
+    return value
 
 
 @dataclass(frozen=True)

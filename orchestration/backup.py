@@ -99,6 +99,8 @@ def table_counts(admin: ConnInfo) -> dict[str, int]:
 
 def create_backup(settings: Settings, admin: ConnInfo, *, keep: int | None = None) -> Path:
     """Dump the warehouse and tar the archive into a new backup folder; rotate old ones."""
+    if keep is not None and keep < 1:  # 0 would delete the new backup with the old ones
+        raise BackupError(f"keep must be 1 or more, got {keep}")
     root = backups_dir(settings)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     for stale in root.glob(f".{PREFIX}*.partial"):  # left by a crashed backup
@@ -127,6 +129,8 @@ def create_backup(settings: Settings, admin: ConnInfo, *, keep: int | None = Non
             "row_counts": table_counts(admin),
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        for item in (DUMP, ARCHIVE, MANIFEST):  # private whatever the umask (daemon, tests)
+            (partial / item).chmod(0o600)
         target = root / name
         partial.rename(target)  # published only when complete
     except BaseException:
@@ -197,11 +201,12 @@ def _restore_archive(settings: Settings, tar_path: Path) -> None:
     """Swap the archive folder for the backup's (the current one kept until the swap)."""
     staging = settings.data_dir / ".archive.restoring"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging.mkdir(parents=True, mode=0o700)
     with tarfile.open(tar_path, "r:gz") as tar:
         tar.extractall(staging, filter="data")  # no absolute paths, links or traversal
     restored = staging / "archive"
     restored.mkdir(exist_ok=True)
+    restored.chmod(0o700)
     previous = settings.data_dir / ".archive.before-restore"
     shutil.rmtree(previous, ignore_errors=True)
     if settings.archive_dir.exists():

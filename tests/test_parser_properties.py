@@ -42,10 +42,10 @@ from dlt_sources.bikes.parser import parse_line
 from dlt_sources.common.quarantine import RowError, quarantine_row
 from dlt_sources.common.textfile import MAX_FIELD_CHARS, MAX_RECORD_CHARS, check_text, printable
 from dlt_sources.crossfit import SET_COLUMNS
-from dlt_sources.crossfit.csv_log import LogFormatError, csv_lines, to_csv
-from dlt_sources.crossfit.helpers import is_crossfit_log, log_rows, parse_date
-from dlt_sources.crossfit.sheet import first_row, sheet_rows
-from dlt_sources.foot_sensors.helpers import parse_poll
+from dlt_sources.crossfit.csv_log import LogFormatError, csv_lines, is_crossfit_log, to_csv
+from dlt_sources.crossfit.helpers import first_row, sheet_rows
+from dlt_sources.crossfit.rows import log_rows, parse_date
+from dlt_sources.foot_sensors.rows import parse_poll
 from dlt_sources.foot_sensors.settings import SENSOR_COUNT
 from dlt_sources.strava.export import ExportFormatError as StravaFormatError
 from dlt_sources.strava.export import is_activities_export, read_activities_csv
@@ -54,7 +54,7 @@ from dlt_sources.strava.settings import EXPORT_HEADER
 from dlt_sources.withings import MEASURE_COLUMNS
 from dlt_sources.withings.export import ExportFormatError as WithingsFormatError
 from dlt_sources.withings.export import is_weight_export, read_weight_csv
-from dlt_sources.withings.helpers import group_rows
+from dlt_sources.withings.rows import group_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2027, 1, 1, tzinfo=UTC)  # after every sample date

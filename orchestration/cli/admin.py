@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from .arguments import athlete_id, int_range
+
 log = logging.getLogger("fitelt")
 
 
@@ -24,6 +26,9 @@ def cmd_grant_athlete(args: argparse.Namespace) -> int:
     from ..warehouse.row_security import grant_athlete
     from .context import open_context
 
+    if args.password:
+        log.warning("--password is visible to other users (ps): prefer the prompt or "
+                    "FITELT_ATHLETE_PASSWORD")  # fmt: skip
     password = args.password or os.environ.get("FITELT_ATHLETE_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
@@ -83,11 +88,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from ..backup import BackupError, resolve_backup, restore_backup
+    from ..settings import Settings
     from .context import open_context
 
+    try:
+        folder = resolve_backup(Settings.from_env(), args.backup)  # before the warehouse starts
+    except BackupError as exc:
+        log.error("%s", exc)
+        return 2 if args.backup else 1  # a wrong name is a usage error; no backup yet is not
     ctx = open_context()
     try:
-        folder = resolve_backup(ctx.settings, args.backup)
         question = (
             f"Replace the warehouse ({ctx.warehouse.admin.dbname}: raw, staging, marts) and the "
             f"archive with backup {folder.name}?"
@@ -111,17 +121,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the commands of this module to the `fitelt` parser."""
     p = sub.add_parser("grant-athlete", help="login role that sees only one athlete's marts rows")
-    p.add_argument("athlete_id")
+    p.add_argument("athlete_id", type=athlete_id)
     p.add_argument("--password", help="(default: FITELT_ATHLETE_PASSWORD, else prompted)")
     p.set_defaults(func=cmd_grant_athlete)
 
     p = sub.add_parser("delete-athlete", help="delete every row, file and credential of one")
-    p.add_argument("athlete_id")
+    p.add_argument("athlete_id", type=athlete_id)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_delete_athlete)
 
     p = sub.add_parser("backup", help="pg_dump + archived files into <data>/backups, rotated")
-    p.add_argument("--keep", type=int, help="backups to keep (default: FITELT_BACKUP_KEEP or 7)")
+    p.add_argument(
+        "--keep",
+        type=int_range(1),
+        help="backups to keep, 1 or more (default: FITELT_BACKUP_KEEP or 7)",
+    )
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help="restore a backup (default: the latest)")

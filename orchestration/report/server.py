@@ -4,7 +4,8 @@ Standard library only. It serves Evidence's static build: ``index.html`` for dir
 for extension-less page paths (``/weight`` -> ``weight/index.html``), single HTTP byte ranges
 (DuckDB-wasm reads parquet files with range requests), HTTP basic auth as user ``fitelt``
 when a password is set, and a 503 page while no release has been published. It refuses to
-listen on a non-loopback address without a password.
+listen on a non-loopback address without a password, answers only the host names it is known
+by, and refuses cross-site writes (``request_guard.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import binascii
 import hmac
 import ipaddress
+import json
 import logging
 import mimetypes
 import posixpath
@@ -23,6 +25,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .request_guard import RequestGuard
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +103,7 @@ def make_server(
             "site_root": Path(site_root).resolve(),
             "password": password,
             "api_handler": staticmethod(api_handler) if api_handler else None,
+            "guard": RequestGuard.for_bind(host),
         },
     )
     server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
@@ -122,6 +127,7 @@ class _ReportHandler(BaseHTTPRequestHandler):
     site_root: Path
     password: str | None
     api_handler: ApiHandler | None
+    guard: RequestGuard
     server_version = "FiteltReport/1"
     sys_version = ""
 
@@ -146,7 +152,7 @@ class _ReportHandler(BaseHTTPRequestHandler):
         self._handle_other()
 
     def _handle_other(self) -> None:
-        if not self._authorized():
+        if not self._welcome() or not self._authorized():
             return
         if self.api_handler is not None and self.api_handler(self):
             return
@@ -155,7 +161,7 @@ class _ReportHandler(BaseHTTPRequestHandler):
         )
 
     def _handle(self, head: bool) -> None:
-        if not self._authorized():
+        if not self._welcome() or not self._authorized():
             return
         if self.api_handler is not None and self.api_handler(self):
             return
@@ -178,6 +184,22 @@ class _ReportHandler(BaseHTTPRequestHandler):
             self._send_text(HTTPStatus.NOT_FOUND, "not found\n", head=head)
             return
         self._send_file(target, rel, head)
+
+    # --- who may ask ------------------------------------------------------------------------
+
+    def _welcome(self) -> bool:
+        """False (answered 421/403) for an unknown Host or a cross-site write."""
+        refusal = self.guard.refusal(self.command, self.headers)
+        if refusal is None:
+            return True
+        status, message = refusal
+        head = self.command == "HEAD"
+        if urlsplit(self.path).path.startswith("/v1"):  # the API answers JSON
+            body = json.dumps({"error": message}).encode()
+            self._send_bytes(status, body, "application/json", head, {"Cache-Control": "no-store"})
+        else:
+            self._send_text(status, message + "\n", head=head)
+        return False
 
     # --- authentication --------------------------------------------------------------------
 

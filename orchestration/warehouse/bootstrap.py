@@ -8,7 +8,8 @@ import psycopg2
 from psycopg2 import sql
 
 from .conninfo import ConnInfo
-from .row_security import ensure_row_security, scram_verifier
+from .no_create import revoke_create_rights
+from .row_security import ATHLETES_GROUP, ensure_row_security, scram_verifier
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def ensure_layout(warehouse: ConnInfo, reader_password: str | None) -> None:
                 )
             _ensure_reader(cur, warehouse, reader_password)
             ensure_row_security(cur)  # per-athlete roles: see row_security.py
+            # No temp tables, no large objects: read-only roles create nothing (no_create.py).
+            revoke_create_rights(cur, warehouse.dbname, (READER_ROLE, ATHLETES_GROUP))
     finally:
         conn.close()
 

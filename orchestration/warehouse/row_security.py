@@ -26,6 +26,7 @@ import psycopg2
 from psycopg2 import sql
 
 from .conninfo import ConnInfo
+from .no_create import revoke_create_rights
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def grant_athlete(admin: ConnInfo, athlete_id: str, password: str) -> str:
             )
         )
         cur.execute(sql.SQL("grant usage on schema marts to {}").format(ident))
+        revoke_create_rights(cur, admin.dbname, (ATHLETES_GROUP, role))  # no temp, no lo_*
         cur.execute(
             "insert into access.athlete_roles (role_name, athlete_id) values (%s, %s) "
             "on conflict (role_name) do update set athlete_id = excluded.athlete_id",
