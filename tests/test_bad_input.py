@@ -18,7 +18,7 @@ import pytest
 
 from dlt_sources.common.quarantine import RowError
 from dlt_sources.crossfit.csv_log import csv_lines
-from dlt_sources.crossfit.helpers import log_rows
+from dlt_sources.crossfit.rows import log_rows
 from dlt_sources.strava.export import read_activities_csv
 from dlt_sources.strava.settings import EXPORT_HEADER
 from dlt_sources.withings.export import read_weight_csv

@@ -17,7 +17,8 @@ from dlt_sources.common.token_store import TokenStore
 from dlt_sources.strava.helpers import StravaClient, StravaUnavailable
 from dlt_sources.strava.rows import api_row
 from dlt_sources.withings.export import read_weight_csv
-from dlt_sources.withings.helpers import WithingsClient, WithingsUnavailable, group_rows
+from dlt_sources.withings.helpers import WithingsClient, WithingsUnavailable
+from dlt_sources.withings.rows import group_rows
 from orchestration.inbox import Inbox
 from orchestration.settings import Settings
 from tests.conftest import query

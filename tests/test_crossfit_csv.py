@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from dlt_sources.common.quarantine import RowError
-from dlt_sources.crossfit.csv_log import csv_lines
-from dlt_sources.crossfit.helpers import is_crossfit_log, log_rows, normalise_name
+from dlt_sources.crossfit.csv_log import csv_lines, is_crossfit_log
+from dlt_sources.crossfit.rows import log_rows, normalise_name
 from orchestration.athletes import ensure_athlete
 from orchestration.cli.materialize import materialize, succeeded
 from orchestration.inbox import Inbox

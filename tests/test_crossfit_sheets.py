@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pytest
 
-from dlt_sources.crossfit.sheet import SheetsApiError, SheetsClient, first_row
+from dlt_sources.crossfit.helpers import SheetsApiError, SheetsClient, first_row
 from orchestration.api_resources import SheetsApiResource
 from orchestration.cli.materialize import materialize, succeeded
 from tests.conftest import query

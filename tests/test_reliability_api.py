@@ -237,7 +237,7 @@ def _reconnect(source: str, fake, store: TokenStore) -> None:
 
 
 def _expected_withings() -> dict[tuple, None]:
-    from dlt_sources.withings.helpers import group_rows
+    from dlt_sources.withings.rows import group_rows
 
     keys = {}
     for group in GROUPS:

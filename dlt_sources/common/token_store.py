@@ -14,15 +14,16 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .errors import NeedsReconnect
+
+# NeedsReconnect lives in .errors; it stays importable from here, its old home.
+__all__ = ["NeedsReconnect", "TokenStore", "TokenStoreError", "load_key"]
+
 KEY_FILE = "secret.key"
 
 
 class TokenStoreError(RuntimeError):
     """The store cannot be read (wrong key or damaged file); the message holds no secret."""
-
-
-class NeedsReconnect(RuntimeError):
-    """The grant was revoked or expired: the user must run `fitelt connect <source>` again."""
 
 
 def load_key(secrets_dir: Path) -> bytes:

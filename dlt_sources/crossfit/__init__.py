@@ -13,8 +13,8 @@ from ..common.isolation import isolated_file_items
 from ..common.quarantine import quarantine_row
 from ..common.textfile import printable
 from .csv_log import csv_lines, to_csv
-from .helpers import log_rows
-from .sheet import SheetsClient, SheetsRateLimited
+from .helpers import SheetsClient, SheetsRateLimited
+from .rows import log_rows
 
 __all__ = ["SETS_HINTS", "SheetsClient", "crossfit_source"]
 

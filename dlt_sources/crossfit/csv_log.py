@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from ..common.textfile import csv_records, header_hint, open_text, printable
-from .helpers import LogFormatError
-from .settings import CSV_HEADER
+from .rows import LogFormatError, header_map
+from .settings import CSV_HEADER, REQUIRED_COLUMNS
 
-__all__ = ["LogFormatError", "csv_lines", "to_csv", "write_log_csv"]
+__all__ = ["LogFormatError", "csv_lines", "is_crossfit_log", "to_csv", "write_log_csv"]
+
+
+def is_crossfit_log(header: list[str]) -> bool:
+    """True when a header has at least date, exercise, reps and weight columns."""
+    return all(name in header_map(header) for name in REQUIRED_COLUMNS)
 
 
 def csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:

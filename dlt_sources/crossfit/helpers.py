@@ -1,214 +1,174 @@
-"""The CrossFit log's rows, whether from the Sheets API or the sheet downloaded as CSV.
+"""Google Sheets API v4 client for the CrossFit log (spreadsheets.values.get, API-key auth).
 
-Key: (athlete_id, session_date, set_key), set_key = hash of the row's content as typed (date,
-exercise, sets, reps, weight, unit, notes) plus its occurrence number among identical rows of
-that day. Re-loading the same sheet or CSV gives the same keys (idempotent); inserting or
-sorting rows does not change them (a row number would); two identical lines of one day stay two
-rows. The load also replaces each (athlete, day) it contains (merge_key, see __init__), so an
-edited or deleted line of a day leaves no stale row behind.
+An API key reads a spreadsheet shared as "anyone with the link can view"; that is all this
+source needs. Private sheets would need a service account (OAuth2 JWT bearer): future work.
+The key travels in the query string (`?key=`), so it must never reach a log line: exception
+texts are not logged (they hold the URL) and urllib3's debug request lines are redacted.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from ..common.quarantine import RowError, parse_number
-from ..common.textfile import check_text
+import requests
+
+from ..common.errors import ApiError, RateLimited
+from .csv_log import is_crossfit_log
 from .settings import (
-    COLUMN_ALIASES,
-    DATE_FORMATS,
-    MAX_REPS,
-    MAX_SETS,
-    MAX_WEIGHT_KG,
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    UNITS,
+    API_RETRIES,
+    BACKOFF_BASE_S,
+    HTTP_TIMEOUT_S,
+    MAX_RETRY_AFTER_S,
+    VALUES_PATH,
 )
 
-SHEETS_EPOCH = date(1899, 12, 30)  # day 0 of a spreadsheet date serial number
+# is_crossfit_log lives in .csv_log; orchestration.export_kinds imports it from here.
+__all__ = [
+    "SheetsApiError",
+    "SheetsClient",
+    "SheetsRateLimited",
+    "first_row",
+    "is_crossfit_log",
+    "sheet_rows",
+]
+
+log = logging.getLogger(__name__)
+
+_KEY_PARAM = re.compile(r"(key=)[^&\s\"']+")
+_FIRST_ROW = re.compile(r"!?\$?[A-Za-z]*\$?([0-9]{1,9})(?![0-9])")  # Sheets: 10 M cells at most
 
 
-class LogFormatError(ValueError):
-    """The file or sheet is not a CrossFit log at all (the whole of it is rejected)."""
+class _RedactKey(logging.Filter):
+    """Blank `key=...` in urllib3's "GET /path?key=... 200" debug lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        record.msg = _KEY_PARAM.sub(r"\1<redacted>", str(record.msg))
+        return True
 
 
-def normalise_name(text: str) -> str:
-    """Lowercase, runs of non-alphanumerics → "_" ("Back-Squat " → "back_squat")."""
-    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactKey())
 
 
-def header_map(header: Iterable[Any], *, strict: bool = False) -> dict[str, int]:
-    """Known column → its position; unknown columns are ignored.
-
-    With `strict`, a known column given twice ("Weight" and "Load") is an error naming both
-    positions instead of silently taking the first.
-    """
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = normalise_name(str(cell).lstrip("\ufeff"))
-        name = COLUMN_ALIASES.get(name, name)
-        if name not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
-            continue
-        if name in positions:
-            if strict:
-                raise LogFormatError(
-                    f"CrossFit log header: column {name!r} appears twice "
-                    f"(columns {positions[name] + 1} and {index + 1})"
-                )
-            continue
-        positions[name] = index
-    return positions
+class SheetsApiError(ApiError):
+    """Google refused the request (bad key, sheet not shared, bad range) or kept failing."""
 
 
-def is_crossfit_log(header: list[str]) -> bool:
-    """True when a header has at least date, exercise, reps and weight columns."""
-    return all(name in header_map(header) for name in REQUIRED_COLUMNS)
+class SheetsRateLimited(RateLimited):
+    """Quota exhausted for longer than we wait within one run: stop, load the rest."""
 
 
-def cell_text(value: Any) -> str:
-    """A cell as text: the API's unformatted numbers come as JSON numbers (80.0 → "80")."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def first_row(echoed_range: str) -> int:
+    """Row number of the first cell of a range such as "'Log'!A1:G1000" (1 when absent)."""
+    cells = echoed_range.rsplit("!", 1)[-1]
+    match = _FIRST_ROW.match(cells)
+    return int(match.group(1)) if match else 1
 
 
-def parse_date(value: Any, latest_allowed: date) -> date:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:  # a date cell as a serial number
-            day = SHEETS_EPOCH + timedelta(days=int(value))
-        except (ValueError, OverflowError) as exc:  # NaN, infinity, beyond year 1..9999
-            raise RowError(f"date: serial number {value!r:.40} is not a date") from exc
-    else:
-        text = cell_text(value)
-        if not text:
-            raise RowError("date: missing")
-        for fmt in DATE_FORMATS:
+@dataclass
+class SheetsClient:
+    """Reads one range of one spreadsheet; its rows belong to one athlete."""
+
+    base_url: str
+    api_key: str
+    spreadsheet_id: str
+    range: str
+    athlete_id: str
+    session: requests.Session | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.session = self.session or requests.Session()
+
+    def rows(self) -> list[tuple[int, Any]]:
+        """(sheet row number, cells) of the range; rows are ragged (trailing blanks omitted)."""
+        return sheet_rows(self._get_values())
+
+    def _get_values(self) -> dict[str, Any]:
+        assert self.session is not None
+        path = VALUES_PATH.format(
+            spreadsheet_id=quote(self.spreadsheet_id, safe=""), range=quote(self.range, safe="")
+        )
+        params = {
+            "key": self.api_key,
+            "majorDimension": "ROWS",
+            # Numbers as numbers (no locale decimal commas), dates as serial numbers (no
+            # day/month ambiguity); text typed into a date cell still comes as text.
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+        }
+        for attempt in range(1, API_RETRIES + 1):
             try:
-                day = datetime.strptime(text, fmt).date()
-                break
+                response = self.session.get(
+                    self.base_url + path, params=params, timeout=HTTP_TIMEOUT_S
+                )
+                status = response.status_code
+                body = response.json() if status == 200 else None
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                ValueError,
+            ) as exc:
+                status, body, response = None, None, None
+                what = type(exc).__name__  # the exception text holds the URL (and the key)
+            if status == 200 and isinstance(body, dict):
+                return body
+            if response is not None:
+                what = f"HTTP {status} {_google_message(response)}"
+                if status not in (429, 500, 502, 503, 504):
+                    raise SheetsApiError(f"Google Sheets refused the request: {what}")
+            wait = self._wait(attempt, response, what)
+            log.warning("Google Sheets: %s; retrying in %.0f s (attempt %d)", what, wait, attempt)
+            self.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _wait(self, attempt: int, response: requests.Response | None, what: str) -> float:
+        wait = BACKOFF_BASE_S * 2 ** (attempt - 1)
+        header = response.headers.get("Retry-After") if response is not None else None
+        if header:
+            try:
+                wait = max(float(header), 1.0)
             except ValueError:
-                continue
-        else:
-            raise RowError(f"date: {text[:40]!r} is not a date like 2024-03-01")
-    if day > latest_allowed:
-        raise RowError(f"date: {day} is in the future")
-    return day
+                pass
+        rate_limited = response is not None and response.status_code == 429
+        if rate_limited and (wait > MAX_RETRY_AFTER_S or attempt == API_RETRIES):
+            raise SheetsRateLimited(f"Google Sheets quota exhausted ({what})")
+        if attempt == API_RETRIES:
+            raise SheetsApiError(f"Google Sheets: {what}; gave up after {attempt} attempts")
+        return wait
 
 
-def _whole(value: Any, field: str, low: int, high: int, default: int | None = None) -> int:
-    number = parse_number(cell_text(value), field=field, minimum=low, maximum=high)
-    if number is None:
-        if default is None:
-            raise RowError(f"{field}: missing")
-        return default
-    if not number.is_integer():
-        raise RowError(f"{field}: {number:g} is not a whole number")
-    return int(number)
+def sheet_rows(body: dict[str, Any]) -> list[tuple[int, Any]]:
+    """(sheet row number, cells) of a `values.get` answer, for `log_rows`.
 
-
-def parse_set(cells: list[Any], columns: dict[str, int], latest_allowed: date) -> dict[str, Any]:
-    """The typed values of one log line; RowError naming the field when it cannot be loaded."""
-
-    def get(name: str) -> Any:
-        index = columns.get(name)
-        return cells[index] if index is not None and index < len(cells) else None  # ragged
-
-    session_date = parse_date(get("date"), latest_allowed)
-    exercise = cell_text(get("exercise"))
-    if not exercise:
-        raise RowError("exercise: missing")
-    unit_text = cell_text(get("unit")).lower()
-    if unit_text not in UNITS:
-        raise RowError(f"unit: {unit_text[:20]!r} is not kg or lb")
-    factor = UNITS[unit_text]
-    weight = parse_number(
-        cell_text(get("weight")), field="weight", minimum=0.0, maximum=MAX_WEIGHT_KG / factor
-    )
-    return {
-        "session_date": session_date,
-        "exercise": exercise,
-        "sets": _whole(get("sets"), "sets", 1, MAX_SETS, default=1),
-        "reps": _whole(get("reps"), "reps", 1, MAX_REPS),
-        "weight": weight,
-        "unit": "lb" if factor != 1.0 else "kg",
-        "weight_kg": None if weight is None else round(weight * factor, 3),
-        "notes": cell_text(get("notes")) or None,
-    }
-
-
-def _shape_problem(cells: Any) -> str | None:
-    """Why `cells` is not a row of plain cells (text, number, boolean, empty), or None."""
-    if not isinstance(cells, list | tuple):
-        return f"expected a row of cells, got {type(cells).__name__}"
-    for index, cell in enumerate(cells):
-        if cell is not None and not isinstance(cell, str | int | float):
-            return f"column {index + 1}: expected a single value, got {type(cell).__name__}"
-    return None
-
-
-def _column_name(columns: dict[str, int], index: int) -> str:
-    names = [name for name, position in columns.items() if position == index]
-    return names[0] if names else f"column {index + 1}"
-
-
-def log_rows(
-    rows: Iterable[tuple[int, list[Any]]], *, athlete_id: str, now: datetime | None = None
-) -> Iterator[tuple[int, list[Any], dict[str, Any] | RowError]]:
-    """(row number, cells, set row or the error) for each non-empty line after the header.
-
-    `rows` are (sheet row / CSV line number, cells) in order; the first non-empty one is the
-    header. Raises LogFormatError when that header lacks a required column or is not a row of
-    cells. A later row that is not a list of plain cells (the API's JSON) is a RowError.
+    Whatever the JSON holds, nothing here fails: a row that is not a list is passed on as it is
+    (`log_rows` quarantines it, or rejects the sheet when it is the header) and `values` that is
+    not a list is such a row.
     """
-    latest_allowed = (now or datetime.now(UTC)).date() + timedelta(days=1)
-    columns: dict[str, int] | None = None
-    seen: Counter[str] = Counter()
-    for number, cells in rows:
-        shape = _shape_problem(cells)
-        if shape is None and not any(cell_text(c) for c in cells):
-            continue  # blank line (the API omits trailing ones; the CSV keeps them)
-        if columns is None:
-            if shape is not None:
-                raise LogFormatError(f"CrossFit log header (line {number}): {shape}")
-            try:
-                columns = header_map(cells, strict=True)
-            except LogFormatError as exc:
-                raise LogFormatError(f"{exc} at line {number}") from None
-            missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-            if missing:
-                shown = repr(cells)
-                shown = shown if len(shown) <= 200 else shown[:200] + "…"
-                raise LogFormatError(
-                    f"CrossFit log header {shown} (line {number}) lacks column(s) {missing}"
-                )
-            continue
-        try:
-            if shape is not None:
-                raise RowError(shape)
-            check_text(cells, lambda index, known=columns: _column_name(known, index))
-            row = parse_set(cells, columns, latest_allowed)
-        except RowError as error:
-            yield number, cells, error
-            continue
-        content = (
-            "\x1f".join(
-                cell_text(row[k]) for k in ("session_date", "exercise", "sets", "reps", "weight")
-            )
-            + f"\x1f{row['unit']}\x1f{row['notes'] or ''}"
-        )
-        seen[content] += 1
-        digest = hashlib.sha256(f"{content}\x1f{seen[content]}".encode()).hexdigest()[:32]
-        yield (
-            number,
-            cells,
-            {"athlete_id": athlete_id, "set_key": digest, "row_number": number, **row},
-        )
+    start = first_row(str(body.get("range", "")))
+    values = body.get("values") or []
+    if not isinstance(values, list):
+        return [(start, values)]
+    return [
+        (start + offset, list(row) if isinstance(row, list | tuple) else row)
+        for offset, row in enumerate(values)
+    ]
+
+
+def _google_message(response: requests.Response) -> str:
+    """Google's `error.status: message` ("PERMISSION_DENIED: The caller does not have ...")."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return ""
+    return f"{error.get('status', '')}: {str(error.get('message', ''))[:200]}"

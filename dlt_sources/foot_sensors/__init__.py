@@ -5,8 +5,9 @@ straight to `raw.foot_sensor_*` with COPY (see `store`), while the tables keep t
 the dlt sources (`<source>_<table>`, `<source>_quarantine`) so dbt and Dagster treat them alike.
 """
 
-from .helpers import FootSensorClient, Poll, parse_poll
+from .helpers import FootSensorClient
 from .poller import PollStats, WindowPoller
+from .rows import Poll, parse_poll
 from .store import FootSensorStore, ensure_tables, prune_readings
 
 __all__ = [

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 import requests
 
 from ..common.quarantine import RowError
-from .helpers import FootSensorClient, Poll, parse_poll
+from .helpers import FootSensorClient
+from .rows import Poll, parse_poll
 from .store import BatchCounts, FootSensorStore, Quarantined
 
 log = logging.getLogger(__name__)

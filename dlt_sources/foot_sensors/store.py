@@ -20,7 +20,7 @@ from typing import Any
 import psycopg2
 from psycopg2.extras import execute_values
 
-from .helpers import Poll
+from .rows import Poll
 from .settings import SOURCE
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from typing import Any
 
 import dlt
 
+from ..common.errors import NeedsReconnect, RateLimited
 from ..common.export_rows import export_rows
 from ..common.files import SourceFile
 from ..common.isolation import isolated_file_items
 from ..common.quarantine import RowError, quarantine_row
-from ..common.token_store import NeedsReconnect
-from .budget import RateBudget, RateLimited
+from .budget import RateBudget
 from .export import read_activities_csv
 from .helpers import StravaClient
 from .rows import ACTIVITY_COLUMNS, api_row

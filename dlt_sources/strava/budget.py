@@ -11,13 +11,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..common.errors import RateLimited
+
+__all__ = ["RateBudget", "RateLimited"]
+
 log = logging.getLogger(__name__)
 
 WINDOWS = {"overall": "X-RateLimit", "read": "X-ReadRateLimit"}
-
-
-class RateLimited(RuntimeError):
-    """Going on would exceed Strava's budget (or wait too long): stop and keep the cursor."""
 
 
 def _pair(value: str | None) -> tuple[int, int] | None:

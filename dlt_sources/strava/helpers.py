@@ -1,18 +1,19 @@
-"""Strava API client: OAuth2 refresh with rotation, activity pagination, rate-limit budget."""
+"""Strava API client: /oauth/token refresh (OAuth2 base), activity pagination, rate budget."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 
-from ..common.token_store import NeedsReconnect, TokenStore
+from ..common.errors import ApiError, ApiUnavailable, NeedsReconnect
+from ..common.oauth2 import OAuth2Client
 from .budget import RateBudget, RateLimited
 from .settings import (
+    ACCESS_TOKEN_LIFETIME_S,
     ACTIVITIES_PATH,
     API_RETRIES,
     BACKOFF_BASE_S,
@@ -20,24 +21,19 @@ from .settings import (
     HTTP_TIMEOUT_S,
     MAX_RETRY_AFTER_S,
     PER_PAGE,
+    SOURCE,
     TOKEN_PATH,
-    TOKEN_REFRESH_MARGIN_S,
 )
 
 log = logging.getLogger(__name__)
 
-SOURCE = "strava"
-RECONNECT = "reconnect with `fitelt connect strava`"
 
-
-class StravaApiError(RuntimeError):
+class StravaApiError(ApiError):
     """An HTTP failure that retrying did not fix (messages never hold tokens or secrets)."""
 
 
-class StravaUnavailable(StravaApiError):
+class StravaUnavailable(StravaApiError, ApiUnavailable):
     """5xx, timeouts or cut bodies outlasted the retries: worth another run later."""
-
-    transient = True
 
 
 def _message(response: requests.Response) -> str:
@@ -58,68 +54,30 @@ def _message(response: requests.Response) -> str:
 
 
 @dataclass
-class StravaClient:
+class StravaClient(OAuth2Client):
     """Talks to one athlete's Strava account; tokens live in the encrypted store."""
 
-    base_url: str
-    client_id: str
-    client_secret: str
-    athlete_id: str
-    store: TokenStore
-    session: requests.Session | None = None
-    sleep: Callable[[float], None] = time.sleep
+    source = SOURCE
+    vendor = "Strava"
+    token_lifetime_s = ACCESS_TOKEN_LIFETIME_S
+
     budget: RateBudget = field(default_factory=RateBudget)
 
-    def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
-        self.session = self.session or requests.Session()
-
-    # --- OAuth ---------------------------------------------------------------------------
-    def _tokens(self) -> dict[str, Any]:
-        tokens = self.store.get(SOURCE, self.athlete_id)
-        if not tokens or not tokens.get("refresh_token"):
-            raise NeedsReconnect(f"no Strava grant stored for athlete {self.athlete_id}")
-        if tokens.get("needs_reconnect"):
-            raise NeedsReconnect(f"Strava grant for {self.athlete_id}: {tokens['needs_reconnect']}")
-        return tokens
-
-    def access_token(self, *, force_refresh: bool = False) -> str:
-        tokens = self._tokens()
-        expires_at = float(tokens.get("expires_at") or 0)
-        fresh = tokens.get("access_token") and expires_at > time.time() + TOKEN_REFRESH_MARGIN_S
-        if fresh and not force_refresh:
-            return str(tokens["access_token"])
-        return self._refresh(tokens)
-
-    def _refresh(self, tokens: dict[str, Any]) -> str:
-        form = {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-        }
-        response = self._send("POST", TOKEN_PATH, data=form)
+    # --- OAuth (POST /oauth/token, the outcome in the HTTP status) ------------------------
+    def _request_refresh(self, refresh_token: str) -> dict[str, Any]:
+        response = self._send("POST", TOKEN_PATH, data=self._refresh_form(refresh_token))
         if response.status_code in (400, 401) and "Application." in _message(response):
             raise StravaApiError(
                 "Strava refused the app credentials: check STRAVA_CLIENT_ID/STRAVA_CLIENT_SECRET"
             )
         if response.status_code == 400:
-            reason = f"token refresh refused ({_message(response)}): {RECONNECT}"
-            self.store.mark_needs_reconnect(SOURCE, self.athlete_id, reason)
-            raise NeedsReconnect(reason)
+            self._revoked(f"token refresh refused ({_message(response)})")
         if response.status_code != 200:
             raise StravaApiError(f"Strava token refresh: HTTP {response.status_code}")
-        body = response.json()
-        document = {k: v for k, v in tokens.items() if k != "needs_reconnect"}
-        # Rotation: the new refresh token replaces the old one, persisted before any use.
-        document.update(
-            access_token=body["access_token"],
-            refresh_token=body.get("refresh_token") or tokens["refresh_token"],
-            expires_at=float(body.get("expires_at") or time.time() + float(body["expires_in"])),
-        )
-        self.store.put(SOURCE, self.athlete_id, document)
-        log.info("refreshed Strava access token for athlete %s", self.athlete_id)
-        return str(body["access_token"])
+        return response.json()
+
+    def _refused_after_refresh(self, answer: Any) -> NoReturn:
+        self._revoked(f"access token refused after a refresh (scope {_message(answer)})")
 
     # --- HTTP ----------------------------------------------------------------------------
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -151,27 +109,27 @@ class StravaClient:
         raise AssertionError("unreachable")
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
-        """GET with the budget checked first, a short 429 waited out and one forced refresh."""
-        refreshed = False
+        """An authorised GET; a 401 is retried once after a refresh."""
+        response = self._authorised(
+            lambda token: self._get_within_budget(path, params, token),
+            lambda answer: answer.status_code == 401,
+        )
+        if response.status_code == 200:
+            return response.json()
+        raise StravaApiError(f"Strava {path}: HTTP {response.status_code} {_message(response)}")
+
+    def _get_within_budget(
+        self, path: str, params: dict[str, Any], token: str
+    ) -> requests.Response:
+        """GET with the budget checked first and a short 429 waited out."""
         for attempt in range(1, API_RETRIES + 1):
             self.budget.check()
-            headers = {"Authorization": f"Bearer {self.access_token()}"}
+            headers = {"Authorization": f"Bearer {token}"}
             response = self._send("GET", path, params=params, headers=headers)
             self.budget.update(response.headers)
-            if response.status_code == 200:
-                return response.json()
-            if response.status_code == 429:
-                self._wait_out_429(response, attempt)
-                continue
-            if response.status_code == 401 and not refreshed:
-                refreshed = True
-                self.access_token(force_refresh=True)
-                continue
-            if response.status_code == 401:
-                reason = f"access token refused after a refresh (scope {_message(response)})"
-                self.store.mark_needs_reconnect(SOURCE, self.athlete_id, f"{reason}: {RECONNECT}")
-                raise NeedsReconnect(reason)
-            raise StravaApiError(f"Strava {path}: HTTP {response.status_code} {_message(response)}")
+            if response.status_code != 429:
+                return response
+            self._wait_out_429(response, attempt)
         raise RateLimited(f"Strava {path}: still rate limited after {API_RETRIES} attempts")
 
     def _wait_out_429(self, response: requests.Response, attempt: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+SOURCE = "strava"
 DEFAULT_API_BASE = "https://www.strava.com"
 ACTIVITIES_PATH = "/api/v3/athlete/activities"
 TOKEN_PATH = "/oauth/token"
@@ -13,7 +14,7 @@ PER_PAGE = 200  # the API maximum
 # Edits (name, type, trimmed distance) usually happen soon after an activity: every sync re-reads
 # this much before the cursor so they update in place. Older edits need a re-import of the export.
 EDIT_LOOKBACK_S = 14 * 86_400
-TOKEN_REFRESH_MARGIN_S = 300  # refresh when the access token has less than this left
+ACCESS_TOKEN_LIFETIME_S = 21_600.0  # 6 h, when a token answer gives no expiry
 API_RETRIES = 4  # attempts per request on 5xx, timeouts and short 429s
 BACKOFF_BASE_S = 1.0  # 1, 2, 4 s between attempts
 MAX_RETRY_AFTER_S = 60.0  # a longer 429 wait ends the run cleanly instead

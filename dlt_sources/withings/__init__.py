@@ -8,13 +8,14 @@ from typing import Any
 
 import dlt
 
+from ..common.errors import NeedsReconnect, RateLimited
 from ..common.export_rows import export_rows
 from ..common.files import SourceFile
 from ..common.isolation import isolated_file_items
 from ..common.quarantine import RowError, quarantine_row
-from ..common.token_store import NeedsReconnect
 from .export import read_weight_csv
-from .helpers import RateLimited, WithingsClient, group_rows
+from .helpers import WithingsClient
+from .rows import group_rows
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
-"""Withings constants: measure types, export headers, API endpoints."""
+"""Withings constants: measure types, export headers, API endpoints and statuses."""
 
 from __future__ import annotations
 
+SOURCE = "withings"
 DEFAULT_API_BASE = "https://wbsapi.withings.net"
 MEASURE_PATH = "/measure"
 TOKEN_PATH = "/v2/oauth2"
@@ -17,7 +18,9 @@ MEASURE_TYPES: dict[int, str] = {
     77: "hydration_kg",
     88: "bone_mass_kg",
 }
+MEASURE_TYPES_BY_NAME = {name: mtype for mtype, name in MEASURE_TYPES.items()}
 REAL_MEASURE_CATEGORY = 1  # 2 would be a user objective (goal), never a measurement
+MAX_UNIT_EXPONENT = 30  # real units are -3..0: value * 10^unit
 
 # Plausible ranges; anything outside is quarantined rather than loaded.
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -48,3 +51,10 @@ EXPORT_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 API_PAGE_RETRIES = 4
 MAX_RETRY_AFTER_S = 60.0
 HTTP_TIMEOUT_S = (5.0, 30.0)
+ACCESS_TOKEN_LIFETIME_S = 10800.0  # 3 h, when a token answer omits `expires_in`
+
+# The `status` in every JSON body (HTTP is 200 either way); 0 is success.
+INVALID_TOKEN_STATUSES = {100, 101, 102, 200, 401}  # access token invalid or expired
+# A refresh refused with one of these means the grant is gone (503 = "invalid refresh_token").
+INVALID_GRANT_STATUSES = {100, 101, 102, 200, 401, 503}
+RATE_LIMIT_STATUS = 601

@@ -1,7 +1,8 @@
 """A reusable fake HTTP server: real sockets on 127.0.0.1, a request log and a fault queue.
 
 Vendor fakes subclass :class:`FakeServer` and implement :meth:`FakeServer.handle`. Client code
-under test talks to ``server.url`` over real HTTP, so nothing is monkeypatched.
+under test talks to ``server.url`` over real HTTP, so nothing is monkeypatched. The socket,
+thread, request parsing and replies are the simulators' :class:`LocalServer`.
 """
 
 from __future__ import annotations
@@ -12,32 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+
+from dlt_sources.simulators.http import Handler, JsonBody, LocalServer, encode_body
+from dlt_sources.simulators.http import Request as RecordedRequest
+
+__all__ = ["FakeServer", "Fault", "JsonBody", "RecordedRequest", "Response", "encode_body"]
 
 logger = logging.getLogger(__name__)
-
-JsonBody = bytes | str | Mapping[str, Any] | list[Any] | None
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the server saw it. Multi-valued params keep their last value."""
-
-    method: str
-    path: str  # percent-decoded path, no query string
-    raw_path: str  # path exactly as sent (still percent-encoded)
-    query: dict[str, str]
-    form: dict[str, str]
-    headers: dict[str, str]  # header names lower-cased
-    body: bytes
-
-    @property
-    def params(self) -> dict[str, str]:
-        """Query and form merged (form wins), the way form-or-query APIs read them."""
-        return {**self.query, **self.form}
 
 
 @dataclass
@@ -92,35 +75,7 @@ class _QueuedFault:
     method: str | None
 
 
-def encode_body(body: JsonBody) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode()
-    return json.dumps(body).encode()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-        self.server.owner._dispatch(self)
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        logger.debug("%s %s", type(self.server.owner).__name__, format % args)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: FakeServer
-
-
-class FakeServer:
+class FakeServer(LocalServer):
     """Context manager running a threaded HTTP server on 127.0.0.1 with an ephemeral port."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
@@ -128,45 +83,8 @@ class FakeServer:
         self._clock_offset = 0.0
         self._lock = threading.RLock()
         self._faults: list[_QueuedFault] = []
-        self._closing = threading.Event()
         self.requests: list[RecordedRequest] = []
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.owner = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"{type(self).__name__}-server",
-            daemon=True,
-        )
-        self._thread.start()
-        self._closed = False
-        logger.debug("%s listening on %s", type(self).__name__, self.url)
-
-    # -- lifecycle -------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._closing.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        super().__init__("127.0.0.1", 0, poll_interval=0.05)
 
     # -- time ------------------------------------------------------------------------------
     def now(self) -> float:
@@ -214,12 +132,14 @@ class FakeServer:
         raise NotImplementedError
 
     # -- plumbing --------------------------------------------------------------------------
-    def _dispatch(self, handler: _Handler) -> None:
-        request = self._record(handler)
+    def dispatch(self, handler: Handler) -> None:
+        request = handler.read_request()
+        with self._lock:
+            self.requests.append(request)
         fault = self._take_fault(request.method, request.path)
         if fault is not None:
             logger.info("%s fault on %s %s", type(self).__name__, request.method, request.path)
-            if fault.delay and self._closing.wait(fault.delay):
+            if fault.delay and self.closing.wait(fault.delay):
                 handler.close_connection = True
                 return
             if fault.disconnect:
@@ -233,36 +153,12 @@ class FakeServer:
         except Exception:
             logger.exception("%s handler crashed", type(self).__name__)
             response = Response(500, {"error": "fake server crashed"})
-        self._write(
-            handler,
-            response.status,
-            encode_body(response.body),
-            response.content_type,
-            response.headers,
+        handler.reply(
+            response.status, encode_body(response.body), response.content_type, response.headers
         )
 
-    def _record(self, handler: _Handler) -> RecordedRequest:
-        parts = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        form: dict[str, str] = {}
-        ctype = handler.headers.get("Content-Type", "")
-        if body and ctype.startswith("application/x-www-form-urlencoded"):
-            form = {k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
-        request = RecordedRequest(
-            method=handler.command,
-            path=unquote(parts.path),
-            raw_path=parts.path,
-            query={k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
-            form=form,
-            headers={k.lower(): v for k, v in handler.headers.items()},
-            body=body,
-        )
-        with self._lock:
-            self.requests.append(request)
-        return request
-
-    def _write_fault(self, handler: _Handler, fault: Fault) -> None:
+    @staticmethod
+    def _write_fault(handler: Handler, fault: Fault) -> None:
         body = encode_body(fault.body)
         if fault.truncate_at is not None:
             body = body[: fault.truncate_at]
@@ -277,23 +173,4 @@ class FakeServer:
             handler.wfile.write(body[: len(body) // 2])
             handler.close_connection = True
             return
-        self._write(handler, fault.status, body, fault.content_type, dict(fault.headers))
-
-    @staticmethod
-    def _write(
-        handler: _Handler,
-        status: int,
-        body: bytes,
-        content_type: str,
-        headers: Mapping[str, str],
-    ) -> None:
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("client went away before the response was written")
+        handler.reply(fault.status, body, fault.content_type, fault.headers)

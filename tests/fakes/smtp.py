@@ -12,8 +12,8 @@ import logging
 import socketserver
 import threading
 from email.message import EmailMessage
-from types import TracebackType
-from typing import Self
+
+from dlt_sources.simulators.http import LocalServer
 
 logger = logging.getLogger(__name__)
 
@@ -76,22 +76,18 @@ class _Server(socketserver.ThreadingTCPServer):
     owner: SmtpSink
 
 
-class SmtpSink:
+class SmtpSink(LocalServer):
+    """The sink on 127.0.0.1:`port`; socket, thread and stop are the shared `LocalServer`."""
+
+    server_class = _Server
+    handler_class = _Session
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str | None, list[str]]] = []
         self._lock = threading.Lock()
         self._failures = 0
-        self._server = _Server(("127.0.0.1", 0), _Session)
-        self._server.owner = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__("127.0.0.1", 0, poll_interval=0.05)
 
     def fail_next(self, times: int = 1) -> None:
         with self._lock:
@@ -109,19 +105,3 @@ class SmtpSink:
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
             self.envelopes.append((sender, recipients))
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
