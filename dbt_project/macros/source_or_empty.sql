@@ -6,6 +6,12 @@
 {% macro source_or_empty(source_name, table_name, columns) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- set missing = execute and optional_relation(relation.schema, relation.identifier) is none -%}
+    {{ select_or_empty(relation, columns, missing) }}
+{%- endmacro %}
+
+{#- `select <columns> from <relation>`, or, when `missing`, the same columns as typed nulls with
+    `where false` (no rows). Shared by source_or_empty and ref_or_empty. -#}
+{% macro select_or_empty(relation, columns, missing) -%}
     select
     {%- for name, type in columns.items() %}
         {% if missing %}null::{{ type }} as {% endif %}{{ name }}{{ ',' if not loop.last }}

@@ -7,45 +7,37 @@
     source, so each refresh job rebuilds it (a new athlete registers with its first load).
 -#}
 {{ config(materialized='view') }}
--- depends_on: {{ source('fitelt', 'athletes') }}
 -- depends_on: {{ source('withings', 'measures') }}
 -- depends_on: {{ source('strava', 'activities') }}
 -- depends_on: {{ source('crossfit', 'sets') }}
-{%- set registry = optional_relation('raw', 'athletes') %}
 
-{% if registry -%}
-    with registry as (
-        select * from {{ registry }}
-    ),
+with registry as (
+    {{ source_or_empty('fitelt', 'athletes', {
+        'athlete_id': 'text',
+        'display_name': 'text',
+        'sex': 'text',
+        'birth_year': 'integer',
+    }) }}
+),
 
-    aged as (
-        select
-            athlete_id,
-            display_name,
-            sex,
-            birth_year,
-            extract(year from current_date)::int - birth_year as age
-        from registry
-    )
-
+aged as (
     select
         athlete_id,
         display_name,
         sex,
         birth_year,
-        age,
-        case
-            when age is null then 'unknown'
-            else {{ age_band('age') }}
-        end as age_group
-    from aged
-{%- else -%}
-    select
-        null::text as athlete_id,
-        null::text as display_name,
-        null::text as sex,
-        null::integer as birth_year,
-        null::integer as age,
-        null::text as age_group
-    where false
-{%- endif %}
+        extract(year from current_date)::int - birth_year as age
+    from registry
+)
+
+select
+    athlete_id,
+    display_name,
+    sex,
+    birth_year,
+    age,
+    case
+        when age is null then 'unknown'
+        else {{ age_band('age') }}
+    end as age_group
+from aged

@@ -6,72 +6,43 @@
     week has no weigh-in.
 -#}
 {#- A refresh of one source on a new warehouse (its job rebuilds everything downstream) can
-    reach this model before another source's mart exists: read it as empty then. -#}
-{%- set body_mart = ref('body_weekly') %}
-{%- set running_mart = ref('running_weekly') %}
-{%- set sessions_mart = ref('crossfit_sessions') %}
--- noqa: disable=TMP
-{% set check_inputs = execute and model.resource_type != 'unit_test' %}
-{% set has_body = not check_inputs or load_relation(body_mart) is not none %}
-{% set has_running = not check_inputs or load_relation(running_mart) is not none %}
-{% set has_sessions = not check_inputs or load_relation(sessions_mart) is not none %}
--- noqa: enable=TMP
-
+    reach this model before another source's mart exists: ref_or_empty reads it as empty. -#}
 with body_weeks as (
-    {% if has_body -%}
-        select
-            athlete_id,
-            week_start,
-            weight_kg_mean,
-            fat_ratio_pct_mean
-        from {{ body_mart }}
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::date as week_start,
-            null::double precision as weight_kg_mean,
-            null::double precision as fat_ratio_pct_mean
-        where false
-    {%- endif %}
+    {{ ref_or_empty('body_weekly', {
+        'athlete_id': 'text',
+        'week_start': 'date',
+        'weight_kg_mean': 'double precision',
+        'fat_ratio_pct_mean': 'double precision',
+    }) }}
 ),
 
 running_weeks as (
-    {% if has_running -%}
-        select
-            athlete_id,
-            week_start,
-            distance_km,
-            moving_time_h
-        from {{ running_mart }}
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::date as week_start,
-            null::double precision as distance_km,
-            null::double precision as moving_time_h
-        where false
-    {%- endif %}
+    {{ ref_or_empty('running_weekly', {
+        'athlete_id': 'text',
+        'week_start': 'date',
+        'distance_km': 'double precision',
+        'moving_time_h': 'double precision',
+    }) }}
+),
+
+sessions as (
+    {{ ref_or_empty('crossfit_sessions', {
+        'athlete_id': 'text',
+        'week_start': 'date',
+        'tonnage_kg': 'double precision',
+        'weighted_reps': 'numeric',
+    }) }}
 ),
 
 crossfit_weeks as (
-    {% if has_sessions -%}
-        select
-            athlete_id,
-            week_start,
-            count(*) as sessions,
-            sum(tonnage_kg) as tonnage_kg,
-            sum(weighted_reps) as weighted_reps
-        from {{ sessions_mart }}
-        group by athlete_id, week_start
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::date as week_start,
-            null::bigint as sessions,
-            null::double precision as tonnage_kg,
-            null::numeric as weighted_reps
-        where false
-    {%- endif %}
+    select
+        athlete_id,
+        week_start,
+        count(*) as sessions,
+        sum(tonnage_kg) as tonnage_kg,
+        sum(weighted_reps) as weighted_reps
+    from sessions
+    group by athlete_id, week_start
 ),
 
 athlete_span as (

@@ -1,17 +1,17 @@
 {#-
-    One row per run (is_run: Run, TrailRun, VirtualRun) with pace, speed, the athlete's weight
-    as of the run (latest weigh-in at or before the start instant), a weight-normalised pace and
-    the previous run's values.
+    One row per run; every value comes from int_runs_weight_as_of (pace, speed, the as-of
+    weight, the previous run). This model decides which rows a build writes.
 
-    Incremental (delete+insert on athlete_id, activity_id). Each run recomputes, per athlete,
+    Incremental (delete+insert on athlete_id, activity_id). Each run rewrites, per athlete,
     every run from the earliest of:
       - the athlete's latest stored start minus 28 days (activities edited on Strava lately),
       - the start of any run not stored yet (new runs, and old ones a bulk export backfills),
       - the start of any stored run whose as-of weigh-in changed (a weigh-in loaded after the
         run; found with one sort of weigh-ins and stored runs, below), or that is no longer a
-        run,
-    plus the run just before that point, read only so the first recomputed run gets its
-    previous-run columns. The post-hook deletes stored runs that are no longer runs in staging.
+        run.
+    The previous-run columns are computed over the whole history, so the first rewritten run
+    gets its previous run right. The post-hook deletes stored runs that are no longer runs in
+    staging.
 -#}
 {{
     config(
@@ -35,77 +35,21 @@
     )
 }}
 
-{%- set reference_weight_kg = 70.0 %}
-{#- A refresh of one source on a new warehouse (its job rebuilds everything downstream) can
-    reach this model before the other source's staging view exists: read it as empty then. -#}
-{%- set strava_activities = ref('stg_strava__activities') %}
-{%- set withings_measures = ref('stg_withings__measures') %}
--- noqa: disable=TMP
-{% set check_inputs = execute and model.resource_type != 'unit_test' %}
-{% set has_activities = not check_inputs or load_relation(strava_activities) is not none %}
-{% set has_weigh_ins = not check_inputs or load_relation(withings_measures) is not none %}
--- noqa: enable=TMP
-
-with activities as (
-    {% if has_activities -%}
-        select
-            athlete_id,
-            activity_id,
-            activity_name,
-            sport_type,
-            started_at,
-            started_at_local,
-            timezone,
-            distance_km,
-            moving_time_s,
-            elapsed_time_s,
-            elevation_gain_m,
-            average_heartrate,
-            max_heartrate
-        from {{ strava_activities }}
-        where is_run
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::bigint as activity_id,
-            null::text as activity_name,
-            null::text as sport_type,
-            null::timestamptz as started_at,
-            null::timestamp as started_at_local,
-            null::text as timezone,
-            null::double precision as distance_km,
-            null::bigint as moving_time_s,
-            null::bigint as elapsed_time_s,
-            null::double precision as elevation_gain_m,
-            null::double precision as average_heartrate,
-            null::double precision as max_heartrate
-        where false
-    {%- endif %}
-),
-
-weigh_ins as (
-    {% if has_weigh_ins -%}
-        select
-            athlete_id,
-            measured_at,
-            value as weight_kg
-        from {{ withings_measures }}
-        where measure_name = 'weight_kg'
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::timestamptz as measured_at,
-            null::double precision as weight_kg
-        where false
-    {%- endif %}
+-- depends_on: {{ ref('int_weigh_ins') }}
+with runs as (
+    select * from {{ ref('int_runs_weight_as_of') }}
 ),
 
 {% if is_incremental() %}
 
-    {#- Weigh-ins and stored runs on one time line per athlete: for each weigh-in, the first
+    weigh_ins as (
+        select * from {{ ref('int_weigh_ins') }}
+    ),
+
+    {# Weigh-ins and stored runs on one time line per athlete: for each weigh-in, the first
         stored run at or after it. That run is stale when the weigh-in is newer than the one it
         was computed with (and so are the runs after it: weighed_at grows with started_at), so
-        one sort replaces a per-run search of every weigh-in. -#}
+        one sort replaces a per-run search of every weigh-in. #}
     timeline as (
         select
             athlete_id,
@@ -146,17 +90,17 @@ weigh_ins as (
         union all
 
         select
-            activities.athlete_id,
-            min(activities.started_at) as recompute_from
-        from activities
+            runs.athlete_id,
+            min(runs.started_at) as recompute_from
+        from runs
         where
             not exists (
                 select 1 from {{ this }} as stored
                 where
-                    stored.athlete_id = activities.athlete_id
-                    and stored.activity_id = activities.activity_id
+                    stored.athlete_id = runs.athlete_id
+                    and stored.activity_id = runs.activity_id
             )
-        group by activities.athlete_id
+        group by runs.athlete_id
 
         union all
 
@@ -181,10 +125,10 @@ weigh_ins as (
         from {{ this }} as stored
         where
             not exists (
-                select 1 from activities
+                select 1 from runs
                 where
-                    activities.athlete_id = stored.athlete_id
-                    and activities.activity_id = stored.activity_id
+                    runs.athlete_id = stored.athlete_id
+                    and runs.activity_id = stored.activity_id
             )
         group by stored.athlete_id
     ),
@@ -197,77 +141,7 @@ weigh_ins as (
         group by athlete_id
     ),
 
-    context_run as (
-        select distinct on (activities.athlete_id) activities.*
-        from activities
-        inner join recompute on activities.athlete_id = recompute.athlete_id
-        where activities.started_at < recompute.recompute_from
-        order by activities.athlete_id asc, activities.started_at desc, activities.activity_id desc
-    ),
-
-    selected as (
-        select activities.*
-        from activities
-        inner join recompute on activities.athlete_id = recompute.athlete_id
-        where activities.started_at >= recompute.recompute_from
-
-        union all
-
-        select * from context_run
-    ),
-
-{% else %}
-
-    selected as (
-        select * from activities
-    ),
-
 {% endif %}
-
-measured as (
-    select
-        athlete_id,
-        activity_id,
-        activity_name,
-        sport_type,
-        started_at,
-        coalesce(started_at_local, started_at at time zone coalesce(timezone, 'UTC'))
-            as started_at_local,
-        timezone,
-        distance_km,
-        moving_time_s,
-        elapsed_time_s,
-        elevation_gain_m,
-        average_heartrate,
-        max_heartrate,
-        case
-            when distance_km > 0 and moving_time_s > 0
-                then moving_time_s / 60.0 / distance_km
-        end as pace_min_per_km,
-        case
-            when moving_time_s > 0 then distance_km * 3600 / moving_time_s
-        end as speed_kmh
-    from selected
-),
-
-with_weight as (
-    select
-        measured.*,
-        weigh_in.weight_kg as weight_kg_at_run,
-        weigh_in.measured_at as weighed_at
-    from measured
-    left join lateral (
-        select
-            weigh_ins.weight_kg,
-            weigh_ins.measured_at
-        from weigh_ins
-        where
-            weigh_ins.athlete_id = measured.athlete_id
-            and weigh_ins.measured_at <= measured.started_at
-        order by weigh_ins.measured_at desc
-        limit 1
-    ) as weigh_in on true
-),
 
 final as (
     select
@@ -278,8 +152,8 @@ final as (
         started_at,
         started_at_local,
         timezone,
-        started_at_local::date as run_day,
-        date_trunc('week', started_at_local)::date as week_start,
+        run_day,
+        week_start,
         distance_km,
         moving_time_s,
         elapsed_time_s,
@@ -290,14 +164,12 @@ final as (
         speed_kmh,
         weight_kg_at_run,
         weighed_at,
-        pace_min_per_km * {{ reference_weight_kg }} / weight_kg_at_run
-            as weight_normalised_pace_min_per_km,
-        lag(activity_id) over previous_run as previous_activity_id,
-        lag(distance_km) over previous_run as previous_distance_km,
-        lag(pace_min_per_km) over previous_run as previous_pace_min_per_km,
-        lag(speed_kmh) over previous_run as previous_speed_kmh
-    from with_weight
-    window previous_run as (partition by athlete_id order by started_at, activity_id)
+        weight_normalised_pace_min_per_km,
+        previous_activity_id,
+        previous_distance_km,
+        previous_pace_min_per_km,
+        previous_speed_kmh
+    from runs
 )
 
 select final.* from final

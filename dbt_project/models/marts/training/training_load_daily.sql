@@ -13,49 +13,23 @@
 {%- set reference_heartrate = 150.0 %}
 
 {#- A refresh of one source on a new warehouse (its job rebuilds everything downstream) can
-    reach this model before the other source's mart exists: read it as empty then. -#}
-{%- set runs_mart = ref('runs') %}
-{%- set sessions_mart = ref('crossfit_sessions') %}
--- noqa: disable=TMP
-{% set check_inputs = execute and model.resource_type != 'unit_test' %}
-{% set has_runs = not check_inputs or load_relation(runs_mart) is not none %}
-{% set has_sessions = not check_inputs or load_relation(sessions_mart) is not none %}
--- noqa: enable=TMP
-
+    reach this model before the other source's mart exists: ref_or_empty reads it as empty. -#}
 with runs as (
-    {% if has_runs -%}
-        select
-            athlete_id,
-            run_day,
-            moving_time_s,
-            average_heartrate
-        from {{ runs_mart }}
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::date as run_day,
-            null::bigint as moving_time_s,
-            null::double precision as average_heartrate
-        where false
-    {%- endif %}
+    {{ ref_or_empty('runs', {
+        'athlete_id': 'text',
+        'run_day': 'date',
+        'moving_time_s': 'bigint',
+        'average_heartrate': 'double precision',
+    }) }}
 ),
 
 sessions as (
-    {% if has_sessions -%}
-        select
-            athlete_id,
-            session_date,
-            total_reps,
-            tonnage_kg
-        from {{ sessions_mart }}
-    {%- else -%}
-        select
-            null::text as athlete_id,
-            null::date as session_date,
-            null::bigint as total_reps,
-            null::double precision as tonnage_kg
-        where false
-    {%- endif %}
+    {{ ref_or_empty('crossfit_sessions', {
+        'athlete_id': 'text',
+        'session_date': 'date',
+        'total_reps': 'bigint',
+        'tonnage_kg': 'double precision',
+    }) }}
 ),
 
 run_days as (
