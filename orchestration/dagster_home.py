@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -24,6 +25,13 @@ run_coordinator:
         value:
           applyLimitPerUniqueValue: true
         limit: 1
+run_monitoring:
+  # A run whose launch was cut short (fitelt serve stopped between launch and start) is
+  # failed after this long instead of holding its source's concurrency slot for good.
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
 run_retries:
   enabled: true
   max_retries: 2
@@ -33,6 +41,25 @@ telemetry:
 nux:
   enabled: false
 """
+
+
+# The code location's name: schedule/sensor state and run history are keyed by it, so it stays
+# the name Dagster gives `-m orchestration.definitions`.
+CODE_LOCATION = "orchestration.definitions"
+
+
+def write_workspace(home: Path, code_socket: Path) -> Path:
+    """workspace.yaml pointing Dagster's webserver and daemon at the one code server that
+    `fitelt serve` runs on `code_socket` (instead of each starting its own)."""
+    workspace = home / "workspace.yaml"
+    workspace.write_text(
+        "# Written by fitelt serve at each start; edits are overwritten.\n"
+        "load_from:\n"
+        "  - grpc_server:\n"
+        f"      socket: {json.dumps(str(code_socket))}\n"
+        f"      location_name: {json.dumps(CODE_LOCATION)}\n"
+    )
+    return workspace
 
 
 def prepare_dagster_home(home: Path, warehouse: Warehouse) -> Path:

@@ -202,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_materialize)
 
-    p = sub.add_parser("serve", help="Dagster UI + daemon and the report site")
+    p = sub.add_parser(
+        "serve", help="Dagster code server, UI and daemon, and the report site; Ctrl-C stops all"
+    )
     p.add_argument("--host", default=os.environ.get("FITELT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=port, default=os.environ.get("FITELT_DAGSTER_PORT", "3000"))
     p.add_argument("--site-port", type=port, default=os.environ.get("FITELT_SITE_PORT", "3001"))
