@@ -16,6 +16,9 @@ KEYS = {
     "withings_measures": "athlete_id, measured_at, measure_type",
     "strava_activities": "athlete_id, activity_id",
     "crossfit_sets": "athlete_id, session_date, set_key",
+    "bikes_riders": "user_id",
+    "bikes_rides": "ride_id",
+    "bikes_ride_seconds": "ride_id, duration_s",
 }
 
 

@@ -8,6 +8,7 @@ load package that failed every later run. Each test ends with raw compared to on
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -143,3 +144,58 @@ def test_dbt_builds_take_turns_across_runs(fitelt_env, monkeypatch: pytest.Monke
     failures = [e for e in result.all_events if e.is_step_failure]
     assert "another run of dbt is loading" in str(failures[0].event_specific_data.error)
     assert not is_locked(fitelt_env, "dbt")
+
+
+@pytest.mark.slow
+def test_a_cli_run_while_serve_streams_bikes_loses_and_doubles_nothing(
+    fitelt_env, pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlt_sources.simulators.bikes import BikeSimulator
+    from tests.test_serve_shutdown import _answers, _free_port, _tree, _wait_for
+
+    bikes = BikeSimulator(bikes=2, speed=4.0, seed=11)
+    log_server = bikes.serve()
+    for name, value in {"FITELT_BIKES_API": log_server.url, "FITELT_BIKES_WINDOW_S": "15",
+                        "FITELT_BIKES_IDLE_S": "5", "FITELT_TEST_SERVE_TREE": "bikes-cli"}.items():
+        monkeypatch.setenv(name, value)  # fmt: skip
+    port, site_port = _free_port(), _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen(
+            [FITELT, "serve", "--port", str(port), "--site-port", str(site_port)],
+            stdout=out, stderr=subprocess.STDOUT, process_group=0,
+        )  # fmt: skip
+    try:
+        _wait_for("Dagster UI", lambda: _answers(f"http://127.0.0.1:{port}/server_info"),
+                  serve, log)  # fmt: skip
+        reading = "select count(*) from runs where pipeline_name = 'bikes_refresh' and status = "
+        _wait_for("daemon's bike window", lambda: _query_count(fitelt_env, reading + "'STARTED'")
+                  > 0, serve, log)  # fmt: skip
+        cli = subprocess.run([FITELT, "materialize", "--select", "group:bikes"],
+                             capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert cli.returncode == 0, cli.stderr[-3000:]
+        assert not any(word in cli.stderr for word in DLT_INTERNALS), cli.stderr[-3000:]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+        assert not _tree("bikes-cli")
+    bikes.stop()  # the log stops growing; the server still serves it
+    try:
+        monkeypatch.setenv("FITELT_BIKES_WINDOW_S", "0")  # read once, to the end of the log
+        assert load("bikes/riders", "bikes/rides", "bikes/ride_seconds").success
+        tables = ("bikes_riders", "bikes_rides", "bikes_ride_seconds")
+        loaded = snapshot(fitelt_env, *tables)
+        expected = clean_run_snapshot(pg_server, tmp_path, [], "bikes/riders", "bikes/rides",
+                                      "bikes/ride_seconds")  # fmt: skip
+    finally:
+        log_server.close()
+    assert loaded["bikes_ride_seconds"]["rows"] > 0
+    for table in tables:
+        assert loaded[table]["rows"] == len(loaded[table]["keys"]), f"{table}: doubled rows"
+        assert loaded[table] == expected[table], f"{table} differs from one clean run"
+
+
+def _query_count(conn, sql: str) -> int:
+    from tests.conftest import query
+
+    return query(conn, sql)[0][0]
