@@ -12,8 +12,7 @@ from dlt_sources.crossfit.settings import DEFAULT_RANGE
 from dlt_sources.strava import RateBudget, StravaClient
 from dlt_sources.strava.settings import BUDGET_RESERVE
 from dlt_sources.strava.settings import DEFAULT_API_BASE as STRAVA_API_BASE
-
-from .resources import WarehouseResource
+from orchestration.resources import WarehouseResource
 
 
 class StravaApiResource(dg.ConfigurableResource):

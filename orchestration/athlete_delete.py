@@ -33,13 +33,12 @@ from psycopg2 import sql
 
 from dlt_sources.common.token_store import TokenStore, TokenStoreError
 from dlt_sources.strava import StravaClient
-
-from .dlt_runs import run_pipeline
-from .inbox import ATHLETE_ID
-from .settings import Settings
-from .warehouse import ConnInfo
-from .warehouse.locks import pipeline_lock
-from .warehouse.row_security import drop_athlete_role
+from orchestration.dlt_runs import run_pipeline
+from orchestration.inbox import ATHLETE_ID
+from orchestration.settings import Settings
+from orchestration.warehouse import ConnInfo
+from orchestration.warehouse.locks import pipeline_lock
+from orchestration.warehouse.row_security import drop_athlete_role
 
 log = logging.getLogger(__name__)
 

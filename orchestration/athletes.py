@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import psycopg2
 
-from .warehouse import ConnInfo
+from orchestration.warehouse import ConnInfo
 
 log = logging.getLogger(__name__)
 

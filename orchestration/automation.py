@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .assets.forecast import knn_forecast_models
-from .settings import Settings
+from orchestration.assets.forecast import knn_forecast_models
+from orchestration.settings import Settings
 
 forecast_job = dg.define_asset_job(
     name="knn_forecast",

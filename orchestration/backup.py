@@ -29,11 +29,10 @@ import psycopg2
 from psycopg2 import sql
 
 from dlt_sources.common.files import file_sha256
-
-from .settings import Settings
-from .warehouse import ConnInfo
-from .warehouse.bootstrap import ensure_layout
-from .warehouse.embedded import pg_bin
+from orchestration.settings import Settings
+from orchestration.warehouse import ConnInfo
+from orchestration.warehouse.bootstrap import ensure_layout
+from orchestration.warehouse.embedded import pg_bin
 
 log = logging.getLogger(__name__)
 

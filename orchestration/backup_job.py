@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from .backup import create_backup, list_backups
-from .resources import WarehouseResource
-from .settings import Settings
+from orchestration.backup import create_backup, list_backups
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 
 
 @dg.op(description="pg_dump of the warehouse + tar of the archived files, rotated.")

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from .warehouse import Warehouse
+from orchestration.warehouse import Warehouse
 
 DAGSTER_YAML = """\
 # Written by fitelt; edits are overwritten. Storage is PostgreSQL so history survives restarts.

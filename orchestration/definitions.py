@@ -6,20 +6,26 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
-from .api_resources import SheetsApiResource, StravaApiResource
-from .assets.crossfit import crossfit_assets
-from .assets.dbt import dbt_models, dbt_project
-from .assets.forecast import knn_forecast_models
-from .assets.report_site import report_site
-from .assets.strava import strava_assets
-from .assets.withings import withings_assets
-from .automation import forecast_job, knn_forecast_weekly
-from .backup_job import backup_daily, backup_job
-from .live.registry import LIVE_ASSETS, LIVE_JOBS, LIVE_SCHEDULES, LIVE_SENSORS, live_resources
-from .resources import WarehouseResource, WithingsApiResource
-from .schedules import SCHEDULES, SOURCE_JOBS
-from .sensors import SENSORS
-from .settings import dbt_executable
+from orchestration.api_resources import SheetsApiResource, StravaApiResource
+from orchestration.assets.crossfit import crossfit_assets
+from orchestration.assets.dbt import dbt_models, dbt_project
+from orchestration.assets.forecast import knn_forecast_models
+from orchestration.assets.report_site import report_site
+from orchestration.assets.strava import strava_assets
+from orchestration.assets.withings import withings_assets
+from orchestration.automation import forecast_job, knn_forecast_weekly
+from orchestration.backup_job import backup_daily, backup_job
+from orchestration.live.registry import (
+    LIVE_ASSETS,
+    LIVE_JOBS,
+    LIVE_SCHEDULES,
+    LIVE_SENSORS,
+    live_resources,
+)
+from orchestration.resources import WarehouseResource, WithingsApiResource
+from orchestration.schedules import SCHEDULES, SOURCE_JOBS
+from orchestration.sensors import SENSORS
+from orchestration.settings import dbt_executable
 
 
 def _optional_env(name: str) -> dg.EnvVar | None:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import dlt
 
-from .settings import Settings
-from .warehouse import ConnInfo
-from .warehouse.locks import pipeline_lock
+from orchestration.settings import Settings
+from orchestration.warehouse import ConnInfo
+from orchestration.warehouse.locks import pipeline_lock
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from psycopg2.extras import execute_values
 
 from ml.features import FEATURES, TARGETS
 from ml.scenarios import NEIGHBOUR_COLUMNS, SCENARIO_COLUMNS
-
-from .warehouse import READER_ROLE, ConnInfo
+from orchestration.warehouse import READER_ROLE, ConnInfo
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlt_sources.common.files import file_sha256
-
-from .export_kinds import UnknownExportError, detect_kind_of_head
-from .safe_names import safe_name
+from orchestration.export_kinds import UnknownExportError, detect_kind_of_head
+from orchestration.safe_names import safe_name
 
 log = logging.getLogger(__name__)
 

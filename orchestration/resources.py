@@ -15,13 +15,12 @@ from pydantic import PrivateAttr
 from dlt_sources.common.token_store import TokenStore
 from dlt_sources.withings.helpers import WithingsClient
 from dlt_sources.withings.settings import DEFAULT_API_BASE
-
-from .athletes import Athlete, ensure_athlete, list_athletes
-from .dlt_runs import exclusive_pipeline
-from .inbox import Inbox
-from .settings import Settings
-from .warehouse import Warehouse, resolve_warehouse
-from .warehouse.locks import pipeline_lock
+from orchestration.athletes import Athlete, ensure_athlete, list_athletes
+from orchestration.dlt_runs import exclusive_pipeline
+from orchestration.inbox import Inbox
+from orchestration.settings import Settings
+from orchestration.warehouse import Warehouse, resolve_warehouse
+from orchestration.warehouse.locks import pipeline_lock
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -6,9 +6,9 @@ import hashlib
 
 import dagster as dg
 
-from .inbox import Inbox
-from .schedules import SOURCE_JOBS
-from .settings import Settings
+from orchestration.inbox import Inbox
+from orchestration.schedules import SOURCE_JOBS
+from orchestration.settings import Settings
 
 
 def _inbox_sensor(source: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:

@@ -3,11 +3,10 @@
 import dagster as dg
 
 from dlt_sources.bikes.settings import SOURCE
-
-from ..live.alerts import send_alerts
-from ..live.resources import MailResource
-from ..resources import WarehouseResource
-from .bikes import SPECS
+from orchestration.assets.bikes import SPECS
+from orchestration.live.alerts import send_alerts
+from orchestration.live.resources import MailResource
+from orchestration.resources import WarehouseResource
 
 
 @dg.asset(

@@ -8,12 +8,11 @@ import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dlt_sources.crossfit import SETS_HINTS, crossfit_source
-
-from ..api_resources import SheetsApiResource
-from ..resources import WarehouseResource
-from ..translator import SourceTableTranslator
-from .loading import load_source
-from .retries import retry_transient
+from orchestration.api_resources import SheetsApiResource
+from orchestration.assets.loading import load_source
+from orchestration.assets.retries import retry_transient
+from orchestration.resources import WarehouseResource
+from orchestration.translator import SourceTableTranslator
 
 SOURCE = "crossfit"
 

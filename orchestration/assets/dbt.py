@@ -9,10 +9,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from ..resources import WarehouseResource
-from ..settings import PROJECT_ROOT, dbt_executable
-from ..translator import LayeredDbtTranslator
-from .retries import retry_transient
+from orchestration.assets.retries import retry_transient
+from orchestration.resources import WarehouseResource
+from orchestration.settings import PROJECT_ROOT, dbt_executable
+from orchestration.translator import LayeredDbtTranslator
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,10 @@ import dagster as dg
 
 from dlt_sources.foot_sensors import FootSensorStore, PollStats, WindowPoller, ensure_tables
 from dlt_sources.foot_sensors.settings import PERSON_IDS, SOURCE
-
-from ..live.resources import FootSensorApiResource
-from ..live.settings import WINDOW_END_TAG
-from ..resources import WarehouseResource
-from .run_log import source_logs_in_run_log
+from orchestration.assets.run_log import source_logs_in_run_log
+from orchestration.live.resources import FootSensorApiResource
+from orchestration.live.settings import WINDOW_END_TAG
+from orchestration.resources import WarehouseResource
 
 TABLES = {
     "readings": "Raw readings (person, sensor, poll instant); pruned after the retention.",

@@ -10,9 +10,8 @@ from ml import artifacts
 from ml.features import FEATURES, WEIGHT
 from ml.scenarios import neighbour_table, scenario_grid, scenario_table
 from ml.training import TargetOutcome, train_athlete
-
-from ..forecast_store import ensure_tables, missing_inputs, read_inputs, write_athlete
-from ..resources import WarehouseResource
+from orchestration.forecast_store import ensure_tables, missing_inputs, read_inputs, write_athlete
+from orchestration.resources import WarehouseResource
 
 TRAINING_WEEKS = dg.AssetKey(["marts", "ml_training_weeks"])
 WEIGHT_DAILY = dg.AssetKey(["marts", "weight_daily"])

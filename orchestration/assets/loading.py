@@ -13,11 +13,10 @@ from psycopg2 import sql
 
 from dlt_sources.common.files import SourceFile
 from dlt_sources.common.tables import ensure_tables
-
-from ..inbox import Inbox, InboxFile
-from ..resources import WarehouseResource
-from .retries import reconnect_metadata, retry_transient
-from .run_log import source_logs_in_run_log
+from orchestration.assets.retries import reconnect_metadata, retry_transient
+from orchestration.assets.run_log import source_logs_in_run_log
+from orchestration.inbox import Inbox, InboxFile
+from orchestration.resources import WarehouseResource
 
 # What the pipeline lock and the working folder say (waits, dropped leftovers) is run news.
 PIPELINE_LOGGERS = ("orchestration.dlt_runs", "orchestration.warehouse.locks")

@@ -21,8 +21,7 @@ import requests
 from dlt.common.exceptions import TransientException
 
 from dlt_sources.common.token_store import TokenStore, TokenStoreError
-
-from ..resources import WarehouseResource
+from orchestration.resources import WarehouseResource
 
 MAX_RETRIES = 2
 TRANSIENT_TYPES: tuple[type[BaseException], ...] = (

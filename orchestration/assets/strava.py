@@ -8,12 +8,11 @@ import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dlt_sources.strava import ACTIVITIES_HINTS, strava_source
-
-from ..api_resources import StravaApiResource
-from ..resources import WarehouseResource
-from ..translator import SourceTableTranslator
-from .loading import load_source
-from .retries import retry_transient
+from orchestration.api_resources import StravaApiResource
+from orchestration.assets.loading import load_source
+from orchestration.assets.retries import retry_transient
+from orchestration.resources import WarehouseResource
+from orchestration.translator import SourceTableTranslator
 
 SOURCE = "strava"
 

@@ -8,11 +8,10 @@ import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dlt_sources.withings import MEASURES_HINTS, withings_source
-
-from ..resources import WarehouseResource, WithingsApiResource
-from ..translator import SourceTableTranslator
-from .loading import load_source
-from .retries import retry_transient
+from orchestration.assets.loading import load_source
+from orchestration.assets.retries import retry_transient
+from orchestration.resources import WarehouseResource, WithingsApiResource
+from orchestration.translator import SourceTableTranslator
 
 SOURCE = "withings"
 

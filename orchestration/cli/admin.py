@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 
-from .arguments import athlete_id, int_range
+from orchestration.cli.arguments import athlete_id, int_range
 
 log = logging.getLogger("fitelt")
 
@@ -23,8 +23,8 @@ def _confirm(question: str, expected: str) -> bool:
 
 
 def cmd_grant_athlete(args: argparse.Namespace) -> int:
-    from ..warehouse.row_security import grant_athlete
-    from .context import open_context
+    from orchestration.cli.context import open_context
+    from orchestration.warehouse.row_security import grant_athlete
 
     if args.password:
         log.warning("--password is visible to other users (ps): prefer the prompt or "
@@ -46,8 +46,8 @@ def cmd_grant_athlete(args: argparse.Namespace) -> int:
 
 
 def cmd_delete_athlete(args: argparse.Namespace) -> int:
-    from ..athlete_delete import delete_athlete
-    from .context import open_context
+    from orchestration.athlete_delete import delete_athlete
+    from orchestration.cli.context import open_context
 
     question = (
         f"Delete EVERY row, file, model and credential of athlete {args.athlete_id!r}? "
@@ -73,8 +73,8 @@ def cmd_delete_athlete(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from ..backup import BackupError, create_backup
-    from .context import open_context
+    from orchestration.backup import BackupError, create_backup
+    from orchestration.cli.context import open_context
 
     ctx = open_context()
     try:
@@ -87,9 +87,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from ..backup import BackupError, resolve_backup, restore_backup
-    from ..settings import Settings
-    from .context import open_context
+    from orchestration.backup import BackupError, resolve_backup, restore_backup
+    from orchestration.cli.context import open_context
+    from orchestration.settings import Settings
 
     try:
         folder = resolve_backup(Settings.from_env(), args.backup)  # before the warehouse starts

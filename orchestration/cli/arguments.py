@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from typing import NoReturn
 
-from ..athletes import validate_athlete_id
+from orchestration.athletes import validate_athlete_id
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -6,9 +6,9 @@ import logging
 import os
 from dataclasses import dataclass
 
-from ..dagster_home import prepare_dagster_home
-from ..settings import Settings
-from ..warehouse import Warehouse, resolve_warehouse
+from orchestration.dagster_home import prepare_dagster_home
+from orchestration.settings import Settings
+from orchestration.warehouse import Warehouse, resolve_warehouse
 
 log = logging.getLogger("fitelt")
 

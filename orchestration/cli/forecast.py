@@ -11,8 +11,7 @@ import numpy as np
 from ml.artifacts import ModelArtifact, NoModel, load_latest, models_dir
 from ml.features import FEATURES, TARGETS, WEIGHT
 from ml.scenarios import forecast, weekly_changes
-
-from ..settings import Settings
+from orchestration.settings import Settings
 
 log = logging.getLogger("fitelt")
 

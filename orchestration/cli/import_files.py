@@ -13,14 +13,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..inbox import Inbox, RefusedFile, UnknownExportError, reason_of
+from orchestration.inbox import Inbox, RefusedFile, UnknownExportError, reason_of
 
 log = logging.getLogger("fitelt")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..athletes import ensure_athlete
-    from .context import open_context
+    from orchestration.athletes import ensure_athlete
+    from orchestration.cli.context import open_context
 
     if not args.paths and not args.retry_rejected:
         log.error("give export files or folders to import, or --retry-rejected")

@@ -8,13 +8,20 @@ import os
 import sys
 from pathlib import Path
 
-from .arguments import OneLineParser, athlete_id, float_range, int_range, port, selection
+from orchestration.cli.arguments import (
+    OneLineParser,
+    athlete_id,
+    float_range,
+    int_range,
+    port,
+    selection,
+)
 
 log = logging.getLogger("fitelt")
 
 
 def cmd_db_url(args: argparse.Namespace) -> int:
-    from .context import open_context
+    from orchestration.cli.context import open_context
 
     ctx = open_context()
     conn = ctx.warehouse.reader if args.reader else ctx.warehouse.admin
@@ -23,8 +30,8 @@ def cmd_db_url(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from ..warehouse.embedded import pg_bin
-    from .context import open_context
+    from orchestration.cli.context import open_context
+    from orchestration.warehouse.embedded import pg_bin
 
     ctx = open_context()
     conn = ctx.warehouse.admin if args.admin else ctx.warehouse.reader
@@ -39,14 +46,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .import_files import cmd_import as run_import
+    from orchestration.cli.import_files import cmd_import as run_import
 
     return run_import(args)
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
-    from .context import open_context
-    from .materialize import check_selection, materialize, succeeded
+    from orchestration.cli.context import open_context
+    from orchestration.cli.materialize import check_selection, materialize, succeeded
 
     try:
         check_selection(args.select)  # before the warehouse starts: a typo costs nothing
@@ -58,8 +65,8 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .context import open_context
-    from .serve import serve
+    from orchestration.cli.context import open_context
+    from orchestration.cli.serve import serve
 
     return serve(
         open_context(),
@@ -72,10 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_connect(args: argparse.Namespace) -> int:
     from dlt_sources.common.token_store import TokenStore
-
-    from ..athletes import ensure_athlete
-    from ..oauth_connect import ConnectError, connect
-    from .context import open_context
+    from orchestration.athletes import ensure_athlete
+    from orchestration.cli.context import open_context
+    from orchestration.oauth_connect import ConnectError, connect
 
     if args.source == "google":
         log.info(
@@ -116,14 +122,14 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_site(args: argparse.Namespace) -> int:
-    from ..live.api import make_api_handler
-    from ..report.server import make_server
-    from ..settings import Settings
+    from orchestration.live.api import make_api_handler
+    from orchestration.report.server import make_server
+    from orchestration.settings import Settings
 
     if args.no_api:
         settings, api = Settings.from_env(), None
     else:
-        from .context import open_context
+        from orchestration.cli.context import open_context
 
         ctx = open_context()
         settings = ctx.settings
@@ -153,14 +159,14 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
-    from .forecast import run_forecast
+    from orchestration.cli.forecast import run_forecast
 
     return run_forecast(args)
 
 
 def cmd_stop_db(args: argparse.Namespace) -> int:
-    from ..settings import Settings
-    from ..warehouse import stop_embedded
+    from orchestration.settings import Settings
+    from orchestration.warehouse import stop_embedded
 
     stopped = stop_embedded(Settings.from_env().postgres_dir)
     log.info("embedded PostgreSQL %s", "stopped" if stopped else "was not running")
@@ -239,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_sample_data)
 
-    from .simulate import add_parser as add_simulate_parser
+    from orchestration.cli.simulate import add_parser as add_simulate_parser
 
     add_simulate_parser(sub)
 
@@ -258,15 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_forecast)
 
-    from .admin import register as register_admin  # grant/delete-athlete, backup, restore
+    from orchestration.cli.admin import (
+        register as register_admin,  # grant/delete-athlete, backup, restore
+    )
 
     register_admin(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..private_files import set_private_umask
-    from .errors import EXIT_INTERRUPTED, report_unexpected
+    from orchestration.cli.errors import EXIT_INTERRUPTED, report_unexpected
+    from orchestration.private_files import set_private_umask
 
     previous_umask = set_private_umask()  # files 0600, folders 0700: inherited by every child
     verbose = bool({"-v", "--verbose"} & set(sys.argv[1:] if argv is None else argv))

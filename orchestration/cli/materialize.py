@@ -18,7 +18,7 @@ def materialize(
     resources: Mapping[str, Any] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run the selected assets (all by default) with their checks, logging what failed."""
-    from ..definitions import defs
+    from orchestration.definitions import defs
 
     chosen = check_selection(selection)
     owned = instance is None
@@ -48,7 +48,7 @@ def materialize(
 
 def check_selection(selection: str | None) -> dg.AssetSelection:
     """The parsed selection (all assets for None); ValueError when it is invalid or empty."""
-    from ..definitions import defs
+    from orchestration.definitions import defs
 
     if selection is None:
         return dg.AssetSelection.all()

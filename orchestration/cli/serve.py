@@ -35,11 +35,11 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..dagster_home import CODE_LOCATION, write_workspace
-from ..live.api import make_api_handler
-from ..live.simulators import start_embedded_simulators
-from ..report.server import is_loopback, make_server
-from .context import CliContext
+from orchestration.cli.context import CliContext
+from orchestration.dagster_home import CODE_LOCATION, write_workspace
+from orchestration.live.api import make_api_handler
+from orchestration.live.simulators import start_embedded_simulators
+from orchestration.report.server import is_loopback, make_server
 
 log = logging.getLogger("fitelt")
 

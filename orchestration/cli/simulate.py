@@ -8,8 +8,7 @@ import threading
 
 from dlt_sources.simulators.bikes import BikeSimulator
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
-
-from .arguments import float_range, int_range, port_or_zero
+from orchestration.cli.arguments import float_range, int_range, port_or_zero
 
 log = logging.getLogger("fitelt")
 

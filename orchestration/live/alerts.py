@@ -14,7 +14,7 @@ from typing import Any
 import psycopg2
 import psycopg2.extras
 
-from .mailer import Mailer
+from orchestration.live.mailer import Mailer
 
 log = logging.getLogger(__name__)
 

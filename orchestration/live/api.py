@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import psycopg2
 import psycopg2.errors
 
-from . import api_queries as q
+from orchestration.live import api_queries as q
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .daily_summary import ALERT_WARNING_THRESHOLD, DailySummary
+from orchestration.live.daily_summary import ALERT_WARNING_THRESHOLD, DailySummary
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222}

@@ -9,11 +9,10 @@
 import dagster as dg
 
 from dlt_sources.foot_sensors import prune_readings
-
-from ..assets.bikes import BIKES_JOB
-from ..resources import WarehouseResource
-from ..settings import Settings
-from .settings import LiveSettings
+from orchestration.assets.bikes import BIKES_JOB
+from orchestration.live.settings import LiveSettings
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
 
 FOOT, BIKES = "foot_sensor", "bikes"
 _LOADS = dg.AssetSelection.groups(FOOT, BIKES)

@@ -12,8 +12,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from ..private_files import private_dir, private_file
-from .settings import SmtpSettings
+from orchestration.live.settings import SmtpSettings
+from orchestration.private_files import private_dir, private_file
 
 log = logging.getLogger(__name__)
 

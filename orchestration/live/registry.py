@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..assets.bike_alerts import bikes_hr_alerts
-from ..assets.bike_daily_report import bikes_daily_report
-from ..assets.bikes import bikes_assets
-from ..assets.foot_sensors import foot_sensor_assets
-from .jobs import LIVE_JOBS, LIVE_SCHEDULES
-from .resources import BikeLogApiResource, FootSensorApiResource, MailResource
-from .sensors import LIVE_SENSORS
+from orchestration.assets.bike_alerts import bikes_hr_alerts
+from orchestration.assets.bike_daily_report import bikes_daily_report
+from orchestration.assets.bikes import bikes_assets
+from orchestration.assets.foot_sensors import foot_sensor_assets
+from orchestration.live.jobs import LIVE_JOBS, LIVE_SCHEDULES
+from orchestration.live.resources import BikeLogApiResource, FootSensorApiResource, MailResource
+from orchestration.live.sensors import LIVE_SENSORS
 
 LIVE_ASSETS = [foot_sensor_assets, bikes_assets, bikes_hr_alerts, bikes_daily_report]
 

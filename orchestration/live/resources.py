@@ -12,9 +12,8 @@ import dagster as dg
 
 from dlt_sources.bikes import BikeLogClient
 from dlt_sources.foot_sensors import FootSensorClient
-
-from .mailer import Mailer
-from .settings import LiveSettings
+from orchestration.live.mailer import Mailer
+from orchestration.live.settings import LiveSettings
 
 
 class FootSensorApiResource(dg.ConfigurableResource):

@@ -7,9 +7,9 @@ import time
 
 import dagster as dg
 
-from .jobs import bikes_job, foot_sensor_job
-from .resources import BikeLogApiResource, FootSensorApiResource
-from .settings import WINDOW_END_TAG
+from orchestration.live.jobs import bikes_job, foot_sensor_job
+from orchestration.live.resources import BikeLogApiResource, FootSensorApiResource
+from orchestration.live.settings import WINDOW_END_TAG
 
 _ACTIVE = [
     dg.DagsterRunStatus.QUEUED,

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .request_guard import RequestGuard
+from orchestration.report.request_guard import RequestGuard
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..private_files import secure_data_dir
-from ..settings import Settings
-from .bootstrap import READER_ROLE, ensure_database, ensure_layout
-from .conninfo import ConnInfo
-from .embedded import start_embedded, stop_embedded
+from orchestration.private_files import secure_data_dir
+from orchestration.settings import Settings
+from orchestration.warehouse.bootstrap import READER_ROLE, ensure_database, ensure_layout
+from orchestration.warehouse.conninfo import ConnInfo
+from orchestration.warehouse.embedded import start_embedded, stop_embedded
 
 __all__ = ["ConnInfo", "Warehouse", "READER_ROLE", "resolve_warehouse", "stop_embedded"]
 

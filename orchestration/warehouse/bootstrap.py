@@ -7,9 +7,9 @@ import logging
 import psycopg2
 from psycopg2 import sql
 
-from .conninfo import ConnInfo
-from .no_create import revoke_create_rights
-from .row_security import ATHLETES_GROUP, ensure_row_security, scram_verifier
+from orchestration.warehouse.conninfo import ConnInfo
+from orchestration.warehouse.no_create import revoke_create_rights
+from orchestration.warehouse.row_security import ATHLETES_GROUP, ensure_row_security, scram_verifier
 
 log = logging.getLogger(__name__)
 

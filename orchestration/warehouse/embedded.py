@@ -6,7 +6,7 @@ import logging
 import subprocess
 from pathlib import Path
 
-from .conninfo import ConnInfo
+from orchestration.warehouse.conninfo import ConnInfo
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import psycopg2
 
-from .conninfo import ConnInfo
+from orchestration.warehouse.conninfo import ConnInfo
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ import os
 import psycopg2
 from psycopg2 import sql
 
-from .conninfo import ConnInfo
-from .no_create import revoke_create_rights
+from orchestration.warehouse.conninfo import ConnInfo
+from orchestration.warehouse.no_create import revoke_create_rights
 
 log = logging.getLogger(__name__)
 
