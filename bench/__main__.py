@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
+from fitelt.settings import PROJECT_ROOT
 
 from .freshness import run_freshness
 from .incremental import run_incremental

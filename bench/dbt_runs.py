@@ -14,8 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT, dbt_executable
-from orchestration.warehouse import ConnInfo
+from fitelt.settings import PROJECT_ROOT, dbt_executable
+from fitelt.warehouse import ConnInfo
 
 log = logging.getLogger(__name__)
 

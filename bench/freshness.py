@@ -27,10 +27,10 @@ import psycopg2
 from dlt_sources.foot_sensors import ensure_tables as ensure_foot_tables
 from dlt_sources.simulators.bikes import BikeSimulator
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
-from orchestration.live.api import make_api_handler
-from orchestration.live.resources import BikeLogApiResource, FootSensorApiResource
-from orchestration.report.server import make_server
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
+from fitelt.web.read_api import make_api_handler
+from fitelt.web.site_server import make_server
+from orchestration.resources.live_streams import BikeLogApiResource, FootSensorApiResource
 
 from .incremental import installation
 from .server import new_database
@@ -120,7 +120,7 @@ def _stats(name: str, path: str, delays: list[float]) -> dict:
 
 
 def run_freshness(server: ConnInfo, seconds: float = 30.0) -> list[dict]:
-    from orchestration.cli.materialize import materialize
+    from orchestration.lib.materialize import materialize
 
     db = new_database(server)
     root = Path(tempfile.mkdtemp(prefix="fitelt-bench-fresh-"))

@@ -23,7 +23,7 @@ import dagster as dg
 import psycopg2
 from psycopg2 import sql
 
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
 
 from . import data
 from .dbt_runs import dbt_case, incremental_models, run_dbt
@@ -57,7 +57,7 @@ def installation(db: ConnInfo, data_dir: Path) -> Iterator[None]:
 
 
 def drop(data_dir: Path, files: list[tuple[str, Path]]) -> None:
-    from orchestration.inbox import Inbox
+    from fitelt.inbox.store import Inbox
 
     inbox = Inbox(data_dir / "inbox", data_dir / "archive")
     for athlete_id, path in files:
@@ -111,7 +111,7 @@ def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
 
 def timed_load(db: ConnInfo, instance: dg.DagsterInstance, source: str) -> dict:
     """Materialise the source's asset once; run/step seconds, rows written, dlt loads."""
-    from orchestration.cli.materialize import materialize, succeeded
+    from orchestration.lib.materialize import materialize, succeeded
 
     before = _load_ids(db)
     started = time.perf_counter()

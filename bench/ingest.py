@@ -19,7 +19,7 @@ from sqlalchemy import create_engine
 
 from dlt_sources.foot_sensors.helpers import Poll
 from dlt_sources.foot_sensors.store import FootSensorStore
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
 
 from .server import new_database
 

@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse import ConnInfo
+from fitelt.settings import PROJECT_ROOT
+from fitelt.warehouse import ConnInfo
 
 from .server import new_database
 

@@ -24,7 +24,7 @@ def incremental_tables(incremental: dict[str, list[dict]]) -> list[str]:
     lines = [
         "## 2. Incremental cost (in-process, per source)",
         "",
-        "Each source's dlt asset materialised in-process (`orchestration.cli.materialize`, "
+        "Each source's dlt asset materialised in-process (`orchestration.lib.materialize`, "
         "one Dagster instance, Python and Dagster already started) on an empty warehouse, then "
         "again with nothing new (median of 3), with 1 % more days as a new export file, and "
         "with a re-export (whole history + 1 %). *run* = the in-process Dagster run, *step* = "

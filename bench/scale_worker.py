@@ -71,11 +71,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     import dagster as dg
 
-    from orchestration.cli.materialize import materialize, succeeded
+    from fitelt.inbox.store import Inbox
+    from fitelt.settings import Settings
+    from fitelt.warehouse import resolve_warehouse
     from orchestration.definitions import defs  # noqa: F401 (imported before the baseline)
-    from orchestration.inbox import Inbox
-    from orchestration.settings import Settings
-    from orchestration.warehouse import resolve_warehouse
+    from orchestration.lib.materialize import materialize, succeeded
 
     settings = Settings.from_env()
     started = time.perf_counter()

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import psycopg2
 
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
-from orchestration.warehouse.embedded import start_embedded, stop_embedded
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.warehouse.embedded import start_embedded, stop_embedded
 
 
 @contextmanager

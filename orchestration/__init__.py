@@ -1,12 +1,6 @@
-"""Fitness ELT orchestration: Dagster definitions, the warehouse and the `fitelt` CLI."""
+"""Fitness ELT's Dagster definitions: assets, resources, jobs, schedules and sensors only.
 
-import os
+The application they call (warehouse, inbox, web, notifications, admin) is the `fitelt` package.
+"""
 
-# Offline by design: no usage telemetry from any tool, whichever process imports us first.
-for _name, _value in {
-    "RUNTIME__DLTHUB_TELEMETRY": "false",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "true",
-    "DO_NOT_TRACK": "1",
-}.items():
-    os.environ.setdefault(_name, _value)
+import fitelt  # noqa: F401  (its import switches every tool's telemetry off)

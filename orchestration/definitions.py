@@ -6,26 +6,26 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
-from orchestration.api_resources import SheetsApiResource, StravaApiResource
+from fitelt.settings import dbt_executable
 from orchestration.assets.crossfit import crossfit_assets
 from orchestration.assets.dbt import dbt_models, dbt_project
 from orchestration.assets.forecast import knn_forecast_models
 from orchestration.assets.report_site import report_site
 from orchestration.assets.strava import strava_assets
 from orchestration.assets.withings import withings_assets
-from orchestration.automation import forecast_job, knn_forecast_weekly
-from orchestration.backup_job import backup_daily, backup_job
-from orchestration.live.registry import (
+from orchestration.jobs.backup import backup_daily, backup_job
+from orchestration.jobs.forecast import forecast_job, knn_forecast_weekly
+from orchestration.jobs.sources import SCHEDULES, SOURCE_JOBS
+from orchestration.live_registry import (
     LIVE_ASSETS,
     LIVE_JOBS,
     LIVE_SCHEDULES,
     LIVE_SENSORS,
     live_resources,
 )
-from orchestration.resources import WarehouseResource, WithingsApiResource
-from orchestration.schedules import SCHEDULES, SOURCE_JOBS
-from orchestration.sensors import SENSORS
-from orchestration.settings import dbt_executable
+from orchestration.resources.vendor_apis import SheetsApiResource, StravaApiResource
+from orchestration.resources.warehouse import WarehouseResource, WithingsApiResource
+from orchestration.sensors.inbox import SENSORS
 
 
 def _optional_env(name: str) -> dg.EnvVar | None:

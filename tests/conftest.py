@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
-from orchestration.warehouse.embedded import start_embedded, stop_embedded
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.warehouse.embedded import start_embedded, stop_embedded
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

@@ -86,7 +86,7 @@ def main() -> int:
     from dagster_dlt import DagsterDltResource
 
     from orchestration.assets.withings import withings_assets
-    from orchestration.resources import WarehouseResource, WithingsApiResource
+    from orchestration.resources.warehouse import WarehouseResource, WithingsApiResource
 
     install_hook()
     api = WithingsApiResource(

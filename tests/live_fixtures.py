@@ -10,8 +10,12 @@ from typing import Any
 import pytest
 
 from dlt_sources.simulators.bikes import system_line
-from orchestration.live.resources import BikeLogApiResource, FootSensorApiResource, MailResource
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
+from orchestration.resources.live_streams import (
+    BikeLogApiResource,
+    FootSensorApiResource,
+    MailResource,
+)
 from tests.fakes.smtp import SmtpSink
 
 LIVE_VARS = ("FITELT_SENSORS_API", "FITELT_BIKES_API", "FITELT_ALERT_TO", "FITELT_REPORT_TO")

@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
 from tests.conftest import query
 
 # The natural key of each raw table: what "no duplicates, nothing lost" is checked on.
@@ -74,8 +74,8 @@ def clean_run_snapshot(
 
     import pytest
 
-    from orchestration.inbox import Inbox
-    from orchestration.warehouse.bootstrap import ensure_layout
+    from fitelt.inbox.store import Inbox
+    from fitelt.warehouse.bootstrap import ensure_layout
     from tests.conftest import create_database, drop_database
 
     name = f"clean_{uuid.uuid4().hex[:10]}"

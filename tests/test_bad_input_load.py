@@ -19,8 +19,8 @@ from dlt_sources.strava.rows import api_row
 from dlt_sources.withings.export import read_weight_csv
 from dlt_sources.withings.helpers import WithingsClient, WithingsUnavailable
 from dlt_sources.withings.rows import group_rows
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
 from tests.conftest import query
 from tests.fakes import FakeStrava, FakeWithings, Fault, make_strava_activity, make_withings_groups
 from tests.reliability_helpers import load

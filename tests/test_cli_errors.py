@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from orchestration.cli.errors import redact
-from orchestration.live.api import make_api_handler
-from orchestration.report.server import make_server
-from orchestration.warehouse import ConnInfo
+from fitelt.cli.errors import redact
+from fitelt.warehouse import ConnInfo
+from fitelt.web.read_api import make_api_handler
+from fitelt.web.site_server import make_server
 
 FITELT = str(Path(sys.executable).parent / "fitelt")
 PLANTED = "db-pass-PLANTED-c0ffee"

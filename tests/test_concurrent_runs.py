@@ -17,9 +17,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
-from orchestration.warehouse.locks import is_locked, pipeline_lock
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from fitelt.warehouse.locks import is_locked, pipeline_lock
 from tests.conftest import SAMPLE_WEIGHT_CSV
 from tests.reliability_helpers import clean_run_snapshot, load, snapshot
 
@@ -135,7 +135,7 @@ def _read_until(run: subprocess.Popen[str], marker: str | None) -> str:
 
 @pytest.mark.slow
 def test_dbt_builds_take_turns_across_runs(fitelt_env, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orchestration.cli.materialize import materialize
+    from orchestration.lib.materialize import materialize
 
     monkeypatch.setenv("FITELT_LOCK_TIMEOUT_S", "1")
     with pipeline_lock(fitelt_env, "dbt"):  # another run's dbt build is swapping tables in
@@ -155,8 +155,12 @@ def test_a_cli_run_while_serve_streams_bikes_loses_and_doubles_nothing(
 
     bikes = BikeSimulator(bikes=2, speed=4.0, seed=11)
     log_server = bikes.serve()
-    for name, value in {"FITELT_BIKES_API": log_server.url, "FITELT_BIKES_WINDOW_S": "15",
-                        "FITELT_BIKES_IDLE_S": "5", "FITELT_TEST_SERVE_TREE": "bikes-cli"}.items():
+    for name, value in {
+        "FITELT_BIKES_API": log_server.url,
+        "FITELT_BIKES_WINDOW_S": "15",
+        "FITELT_BIKES_IDLE_S": "5",
+        "FITELT_TEST_SERVE_TREE": "bikes-cli",
+    }.items():
         monkeypatch.setenv(name, value)  # fmt: skip
     port, site_port = _free_port(), _free_port()
     log = tmp_path / "serve.log"

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dlt_sources.common.token_store import TokenStore
-from orchestration.oauth_connect import PROVIDERS, ConnectError, capture_redirect, connect
+from fitelt.web.oauth_connect import PROVIDERS, ConnectError, capture_redirect, connect
 from tests.fakes import FakeStrava, FakeWithings
 
 

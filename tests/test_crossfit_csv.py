@@ -10,10 +10,10 @@ import dagster as dg
 from dlt_sources.common.quarantine import RowError
 from dlt_sources.crossfit.csv_log import csv_lines, is_crossfit_log
 from dlt_sources.crossfit.rows import log_rows, normalise_name
-from orchestration.athletes import ensure_athlete
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from fitelt.warehouse.athletes import ensure_athlete
+from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import query
 
 SAMPLE_LOG = Path(__file__).resolve().parent.parent / "sample_data/crossfit/crossfit_log.csv"

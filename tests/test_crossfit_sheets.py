@@ -9,8 +9,8 @@ import dagster as dg
 import pytest
 
 from dlt_sources.crossfit.helpers import SheetsApiError, SheetsClient, first_row
-from orchestration.api_resources import SheetsApiResource
-from orchestration.cli.materialize import materialize, succeeded
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.vendor_apis import SheetsApiResource
 from tests.conftest import query
 from tests.fakes import FakeSheets, google_fault
 

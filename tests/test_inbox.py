@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from dlt_sources.withings.export import read_weight_csv
-from orchestration.inbox import Inbox, UnknownExportError, detect_kind
+from fitelt.inbox.store import Inbox, UnknownExportError, detect_kind
 from tests.conftest import SAMPLE_WEIGHT_CSV
 
 
@@ -40,7 +40,7 @@ def test_inbox_sensor_requests_a_run_per_new_drop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FITELT_DATA_DIR", str(tmp_path))
-    from orchestration.sensors import SENSORS
+    from orchestration.sensors.inbox import SENSORS
 
     sensor = next(s for s in SENSORS if s.name == "withings_inbox")
     inbox = Inbox(tmp_path / "inbox", tmp_path / "archive")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli.import_files import candidates
-from orchestration.inbox import Inbox, RefusedFile, reason_of
+from fitelt.cli.import_files import candidates
+from fitelt.inbox.store import Inbox, RefusedFile, reason_of
 from tests.conftest import SAMPLE_WEIGHT_CSV
 
 LINES = SAMPLE_WEIGHT_CSV.read_text().splitlines()

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from dlt_sources.simulators.bikes import BikeSimulator
-from orchestration.cli.materialize import materialize, succeeded
+from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import query
 from tests.live_fixtures import live_resources, ride_lines, rider, years_ago
 

@@ -10,15 +10,15 @@ import psycopg2
 import requests
 
 from dlt_sources.simulators.bikes import BikeSimulator
+from fitelt.web.read_api import make_api_handler
+from fitelt.web.site_server import make_server
 from orchestration.assets.bike_alerts import bikes_hr_alerts
 from orchestration.assets.bikes import BIKES_JOB, bikes_assets
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.live.api import make_api_handler
-from orchestration.live.jobs import bikes_job
-from orchestration.live.resources import BikeLogApiResource, MailResource
-from orchestration.live.sensors import bikes_stream
-from orchestration.report.server import make_server
-from orchestration.resources import WarehouseResource
+from orchestration.jobs.live_streams import bikes_job
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.live_streams import BikeLogApiResource, MailResource
+from orchestration.resources.warehouse import WarehouseResource
+from orchestration.sensors.live_streams import bikes_stream
 from tests.conftest import query
 from tests.live_fixtures import live_resources, ride_lines, rider, years_ago
 

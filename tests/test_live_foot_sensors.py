@@ -12,12 +12,12 @@ import pytest
 
 from dlt_sources.foot_sensors import FootSensorStore, WindowPoller, parse_poll
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.live.jobs import foot_sensor_retention
-from orchestration.live.resources import FootSensorApiResource
-from orchestration.live.sensors import foot_sensor_stream
-from orchestration.live.settings import WINDOW_END_TAG
-from orchestration.resources import WarehouseResource
+from fitelt.live.settings import WINDOW_END_TAG
+from orchestration.jobs.live_streams import foot_sensor_retention
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.live_streams import FootSensorApiResource
+from orchestration.resources.warehouse import WarehouseResource
+from orchestration.sensors.live_streams import foot_sensor_stream
 from tests.conftest import query
 from tests.live_fixtures import live_resources
 

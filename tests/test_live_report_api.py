@@ -18,14 +18,14 @@ import requests
 from dlt_sources.foot_sensors import FootSensorStore, parse_poll
 from dlt_sources.simulators.bikes import BikeSimulator
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.web.read_api import make_api_handler
+from fitelt.web.site_server import make_server
 from orchestration.assets.bike_daily_report import bikes_daily_report
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.live.api import make_api_handler
-from orchestration.live.resources import MailResource
-from orchestration.report.server import make_server
-from orchestration.resources import WarehouseResource
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.live_streams import MailResource
+from orchestration.resources.warehouse import WarehouseResource
 from tests.conftest import create_database, drop_database, query
 from tests.fakes.smtp import SmtpSink
 from tests.live_fixtures import LIVE_VARS, live_resources, ride_lines, rider
@@ -217,7 +217,7 @@ def test_every_api_route_with_errors_and_delete(warehouse, api) -> None:
     assert [s["id"] for s in persons[0]["sensors"]] == [0, 1, 2, 3, 4, 5]
 
     (Path(warehouse["data_dir"]) / "reports" / "daily").mkdir(parents=True, exist_ok=True)
-    from orchestration.live.daily_html import write_index
+    from fitelt.notify.daily_html import write_index
 
     write_index(Path(warehouse["data_dir"]) / "reports" / "daily")
     assert "Daily bike reports" in _get(f"{api}/v1/reports/daily/").text

@@ -21,11 +21,11 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.bootstrap import ensure_layout
+from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import (
     PROJECT_ROOT,
     SAMPLE_WEIGHT_CSV,

@@ -12,11 +12,11 @@ import psycopg2
 import pytest
 from psycopg2.extras import execute_values
 
+from fitelt.cli.main import main
+from fitelt.settings import Settings
+from fitelt.warehouse import ConnInfo
 from ml.model import MIN_WEEKS
-from orchestration.cli.main import main
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.settings import Settings
-from orchestration.warehouse import ConnInfo
+from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import query
 from tests.ml_synthetic import synthetic_daily, synthetic_weeks
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from fitelt.cli.main import main
 from ml import artifacts
 from ml.features import FAT_RATIO, WEIGHT
 from ml.training import train_target
-from orchestration.cli.main import main
 from tests.ml_synthetic import synthetic_daily, synthetic_weeks
 
 

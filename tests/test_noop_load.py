@@ -6,8 +6,8 @@ import dagster as dg
 import pytest
 from dagster_dlt import DagsterDltResource
 
-from orchestration.inbox import Inbox
-from orchestration.settings import PROJECT_ROOT, Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import PROJECT_ROOT, Settings
 from tests.conftest import query
 from tests.reliability_helpers import load
 

@@ -10,9 +10,9 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 
 # Everything downstream of Withings except the report site (tested on its own).
@@ -149,7 +149,7 @@ def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_reader_role_reads_marts_only(fitelt_env) -> None:
-    from orchestration.warehouse import READER_ROLE
+    from fitelt.warehouse import READER_ROLE
 
     settings = Settings.from_env()
     Inbox(settings.inbox_dir, settings.archive_dir).drop(SAMPLE_WEIGHT_CSV, "demo")

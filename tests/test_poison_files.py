@@ -14,9 +14,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.athletes import ensure_athlete
-from orchestration.inbox import Inbox, reason_of
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox, reason_of
+from fitelt.settings import Settings
+from fitelt.warehouse.athletes import ensure_athlete
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 from tests.reliability_helpers import load, metadata_of, snapshot
 

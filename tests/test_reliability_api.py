@@ -22,7 +22,7 @@ from dlt_sources.common.token_store import TokenStore
 from dlt_sources.strava import StravaClient, strava_source
 from dlt_sources.withings import withings_source
 from dlt_sources.withings.helpers import WithingsClient
-from orchestration.oauth_connect import connect
+from fitelt.web.oauth_connect import connect
 from tests.conftest import query
 from tests.fakes import FakeStrava, FakeWithings, Fault, make_strava_activity, make_withings_groups
 from tests.fakes.withings import withings_error

@@ -12,13 +12,13 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from orchestration.athletes import ensure_athlete
-from orchestration.backup import SCHEMAS, list_backups
-from orchestration.backup_job import backup_job
-from orchestration.cli.main import main
-from orchestration.inbox import Inbox
-from orchestration.resources import WarehouseResource
-from orchestration.settings import Settings
+from fitelt.admin.backup import SCHEMAS, list_backups
+from fitelt.cli.main import main
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from fitelt.warehouse.athletes import ensure_athlete
+from orchestration.jobs.backup import backup_job
+from orchestration.resources.warehouse import WarehouseResource
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 from tests.reliability_helpers import load
 

@@ -15,12 +15,12 @@ import requests
 from dlt_sources.common.token_store import TokenStore
 from dlt_sources.strava.helpers import StravaUnavailable
 from dlt_sources.withings.helpers import WithingsApiError
-from orchestration.api_resources import StravaApiResource
-from orchestration.assets.retries import is_transient, retry_delay
-from orchestration.athletes import ensure_athlete
-from orchestration.inbox import Inbox
-from orchestration.resources import WithingsApiResource
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from fitelt.warehouse.athletes import ensure_athlete
+from orchestration.lib.retries import is_transient, retry_delay
+from orchestration.resources.vendor_apis import StravaApiResource
+from orchestration.resources.warehouse import WithingsApiResource
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 from tests.fakes import FakeStrava, FakeWithings
 from tests.reliability_helpers import load, metadata_of
@@ -75,7 +75,7 @@ def test_revoked_grants_show_needs_reconnect_in_the_asset_metadata(fitelt_env, t
 def test_a_failed_run_and_a_crashed_sensor_never_skip_an_inbox_file(
     fitelt_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.sensors import SENSORS
+    from orchestration.sensors.inbox import SENSORS
 
     sensor = next(s for s in SENSORS if s.name == "withings_inbox")
     settings = Settings.from_env()

@@ -8,9 +8,9 @@ import dagster as dg
 import psycopg2
 import pytest
 
-from orchestration.cli.materialize import failed_check_names, materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from orchestration.lib.materialize import failed_check_names, materialize, succeeded
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 
 SOURCE = "key:withings/measures"

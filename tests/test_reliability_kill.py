@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 
 from dlt_sources.common.token_store import TokenStore
-from orchestration.athletes import ensure_athlete
-from orchestration.inbox import Inbox
-from orchestration.resources import WithingsApiResource
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
+from fitelt.inbox.store import Inbox
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.athletes import ensure_athlete
+from fitelt.warehouse.bootstrap import ensure_layout
+from orchestration.resources.warehouse import WithingsApiResource
 from tests.conftest import PROJECT_ROOT, SAMPLE_WEIGHT_CSV, create_database, drop_database, query
 from tests.fakes import FakeWithings, make_withings_groups
 from tests.reliability_helpers import load, snapshot

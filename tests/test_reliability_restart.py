@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from dlt_sources.common.token_store import TokenStore
+from fitelt.warehouse.athletes import ensure_athlete
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.warehouse.embedded import start_embedded, stop_embedded
 from orchestration.assets import retries
-from orchestration.athletes import ensure_athlete
-from orchestration.resources import WithingsApiResource
-from orchestration.warehouse.bootstrap import ensure_layout
-from orchestration.warehouse.embedded import start_embedded, stop_embedded
+from orchestration.resources.warehouse import WithingsApiResource
 from tests.conftest import create_database, query
 from tests.fakes import FakeWithings, make_withings_groups
 from tests.reliability_helpers import load
@@ -48,7 +48,7 @@ class GatedWithings(FakeWithings):
 def _start_in_new_process(data_dir: Path) -> None:
     code = (
         "import sys; from pathlib import Path; "
-        "from orchestration.warehouse.embedded import start_embedded; "
+        "from fitelt.warehouse.embedded import start_embedded; "
         "start_embedded(Path(sys.argv[1]))"
     )
     subprocess.run([sys.executable, "-c", code, str(data_dir)], check=True, timeout=120)

@@ -26,9 +26,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from orchestration.live.api import make_api_handler
-from orchestration.report.server import make_server
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
+from fitelt.web.read_api import make_api_handler
+from fitelt.web.site_server import make_server
 from tests.browser.cdp import Browser, Page, find_chromium
 from tests.browser.live_sample import RIDERS, load_bike_lines, write_foot_polls
 from tests.browser.site import PAGES, BuiltSite, installation_env, sample_site

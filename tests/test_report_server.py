@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.report.server import make_server
+from fitelt.web.site_server import make_server
 
 PASSWORD = "correct horse battery staple"
 

@@ -17,12 +17,12 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
+from fitelt.settings import Settings
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.web.site_server import make_server
 from orchestration.assets.report_site import report_site
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.report.server import make_server
-from orchestration.settings import Settings
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
+from orchestration.lib.materialize import materialize, succeeded
 from tests.browser.site import (
     PAGES,
     PIPELINE,

@@ -16,14 +16,14 @@ import psycopg2
 import pytest
 
 from dlt_sources.common.token_store import TokenStore
-from orchestration.api_resources import StravaApiResource
-from orchestration.athletes import ensure_athlete
-from orchestration.cli.main import main
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.warehouse import READER_ROLE, ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
-from orchestration.warehouse.row_security import athlete_role_name, drop_athlete_role
+from fitelt.cli.main import main
+from fitelt.inbox.store import Inbox
+from fitelt.warehouse import READER_ROLE, ConnInfo
+from fitelt.warehouse.athletes import ensure_athlete
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.warehouse.row_security import athlete_role_name, drop_athlete_role
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.vendor_apis import StravaApiResource
 from tests.conftest import SAMPLE_WEIGHT_CSV, create_database, drop_database, query
 from tests.fakes import FakeStrava, make_strava_activity
 from tests.reliability_helpers import load

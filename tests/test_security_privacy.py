@@ -24,14 +24,14 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from fitelt.notify.mailer import Mailer
+from fitelt.warehouse import READER_ROLE, ConnInfo
+from fitelt.warehouse.athletes import ensure_athlete
+from fitelt.warehouse.bootstrap import ensure_layout
+from fitelt.warehouse.row_security import athlete_role_name, grant_athlete
+from fitelt.web.read_api import make_api_handler
+from fitelt.web.site_server import make_server
 from ml.artifacts import models_dir, record_no_model
-from orchestration.athletes import ensure_athlete
-from orchestration.live.api import make_api_handler
-from orchestration.live.mailer import Mailer
-from orchestration.report.server import make_server
-from orchestration.warehouse import READER_ROLE, ConnInfo
-from orchestration.warehouse.bootstrap import ensure_layout
-from orchestration.warehouse.row_security import athlete_role_name, grant_athlete
 from tests.conftest import SAMPLE_WEIGHT_CSV, create_database, drop_database, query
 
 FITELT = str(Path(sys.executable).parent / "fitelt")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
 from tests.conftest import query
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from dlt_sources.strava.export import (
 )
 from dlt_sources.strava.settings import EXPORT_HEADER
 from dlt_sources.synthetic import simulate_athlete
-from orchestration.inbox import detect_kind
+from fitelt.inbox.store import detect_kind
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

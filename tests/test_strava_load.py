@@ -12,11 +12,11 @@ import dagster as dg
 import pytest
 
 from dlt_sources.common.token_store import TokenStore
-from orchestration.api_resources import StravaApiResource
-from orchestration.athletes import ensure_athlete
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.settings import Settings
+from fitelt.inbox.store import Inbox
+from fitelt.settings import Settings
+from fitelt.warehouse.athletes import ensure_athlete
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.vendor_apis import StravaApiResource
 from tests.conftest import query
 from tests.fakes import FakeStrava, make_strava_activity
 

@@ -15,8 +15,8 @@ import psutil
 import psycopg2
 import pytest
 
-from orchestration.settings import Settings
-from orchestration.warehouse import ConnInfo, resolve_warehouse, stop_embedded
+from fitelt.settings import Settings
+from fitelt.warehouse import ConnInfo, resolve_warehouse, stop_embedded
 
 
 def test_conninfo_round_trips_socket_and_tcp_urls() -> None:
@@ -42,7 +42,7 @@ def _start_in_new_process(data_dir: Path) -> None:
     """What a second `make run` does: a new process asks for the embedded server."""
     code = (
         "import sys; from pathlib import Path; "
-        "from orchestration.warehouse.embedded import start_embedded; "
+        "from fitelt.warehouse.embedded import start_embedded; "
         "start_embedded(Path(sys.argv[1]))"
     )
     subprocess.run([sys.executable, "-c", code, str(data_dir)], check=True, timeout=120)

@@ -11,8 +11,8 @@ import pytest
 
 from dlt_sources.common.token_store import NeedsReconnect, TokenStore
 from dlt_sources.withings.helpers import RateLimited, WithingsApiError, WithingsClient
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.resources import WithingsApiResource
+from orchestration.lib.materialize import materialize, succeeded
+from orchestration.resources.warehouse import WithingsApiResource
 from tests.conftest import query
 from tests.fakes import FakeWithings, Fault, make_withings_groups, withings_error
 
@@ -112,7 +112,7 @@ def test_api_load_is_incremental_and_idempotent(
             client_id=fake.client_id, client_secret=CLIENT_SECRET, base_url=fake.url
         )
         instance = dg.DagsterInstance.ephemeral()
-        from orchestration.athletes import ensure_athlete
+        from fitelt.warehouse.athletes import ensure_athlete
 
         ensure_athlete(fitelt_env, "demo", "Europe/Paris")
         first = materialize("withings/measures", instance=instance, resources={"withings_api": api})

@@ -3,10 +3,10 @@
 import dagster as dg
 
 from dlt_sources.bikes.settings import SOURCE
+from fitelt.notify.hr_alerts import send_alerts
 from orchestration.assets.bikes import SPECS
-from orchestration.live.alerts import send_alerts
-from orchestration.live.resources import MailResource
-from orchestration.resources import WarehouseResource
+from orchestration.resources.live_streams import MailResource
+from orchestration.resources.warehouse import WarehouseResource
 
 
 @dg.asset(

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.live.daily_html import render_daily_report, write_daily_report
-from orchestration.live.daily_summary import daily_summary
-from orchestration.live.resources import MailResource
-from orchestration.live.settings import LiveSettings
-from orchestration.resources import WarehouseResource
+from fitelt.live.settings import LiveSettings
+from fitelt.notify.daily_html import render_daily_report, write_daily_report
+from fitelt.notify.daily_summary import daily_summary
+from orchestration.resources.live_streams import MailResource
+from orchestration.resources.warehouse import WarehouseResource
 
 REPORT_DEPS = [dg.AssetKey(["marts", "bike_rides"]), dg.AssetKey(["bikes", "hr_alerts"])]
 

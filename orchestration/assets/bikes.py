@@ -17,12 +17,12 @@ from dlt_sources.bikes import BIKES_HINTS, bikes_source
 from dlt_sources.bikes.deleted import deleted_ride_ids
 from dlt_sources.bikes.settings import SOURCE
 from dlt_sources.common.tables import ensure_tables
-from orchestration.assets.loading import PIPELINE_LOGGERS, load_metadata
-from orchestration.assets.run_log import source_logs_in_run_log
-from orchestration.live.alerts import send_alerts
-from orchestration.live.resources import BikeLogApiResource, MailResource
-from orchestration.live.settings import WINDOW_END_TAG
-from orchestration.resources import WarehouseResource
+from fitelt.live.settings import WINDOW_END_TAG
+from fitelt.notify.hr_alerts import send_alerts
+from orchestration.lib.run_log import source_logs_in_run_log
+from orchestration.lib.source_load import PIPELINE_LOGGERS, load_metadata
+from orchestration.resources.live_streams import BikeLogApiResource, MailResource
+from orchestration.resources.warehouse import WarehouseResource
 
 BIKES_JOB = "bikes_refresh"
 MAX_WAIT_S = 300.0

@@ -8,11 +8,11 @@ import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dlt_sources.crossfit import SETS_HINTS, crossfit_source
-from orchestration.api_resources import SheetsApiResource
-from orchestration.assets.loading import load_source
-from orchestration.assets.retries import retry_transient
-from orchestration.resources import WarehouseResource
-from orchestration.translator import SourceTableTranslator
+from orchestration.lib.retries import retry_transient
+from orchestration.lib.source_load import load_source
+from orchestration.lib.translator import SourceTableTranslator
+from orchestration.resources.vendor_apis import SheetsApiResource
+from orchestration.resources.warehouse import WarehouseResource
 
 SOURCE = "crossfit"
 

@@ -9,10 +9,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.assets.retries import retry_transient
-from orchestration.resources import WarehouseResource
-from orchestration.settings import PROJECT_ROOT, dbt_executable
-from orchestration.translator import LayeredDbtTranslator
+from fitelt.settings import PROJECT_ROOT, dbt_executable
+from orchestration.lib.retries import retry_transient
+from orchestration.lib.translator import LayeredDbtTranslator
+from orchestration.resources.warehouse import WarehouseResource
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import dagster as dg
 
 from dlt_sources.foot_sensors import FootSensorStore, PollStats, WindowPoller, ensure_tables
 from dlt_sources.foot_sensors.settings import PERSON_IDS, SOURCE
-from orchestration.assets.run_log import source_logs_in_run_log
-from orchestration.live.resources import FootSensorApiResource
-from orchestration.live.settings import WINDOW_END_TAG
-from orchestration.resources import WarehouseResource
+from fitelt.live.settings import WINDOW_END_TAG
+from orchestration.lib.run_log import source_logs_in_run_log
+from orchestration.resources.live_streams import FootSensorApiResource
+from orchestration.resources.warehouse import WarehouseResource
 
 TABLES = {
     "readings": "Raw readings (person, sensor, poll instant); pruned after the retention.",

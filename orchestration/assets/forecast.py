@@ -6,12 +6,12 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from fitelt.forecast.store import ensure_tables, missing_inputs, read_inputs, write_athlete
 from ml import artifacts
 from ml.features import FEATURES, WEIGHT
 from ml.scenarios import neighbour_table, scenario_grid, scenario_table
 from ml.training import TargetOutcome, train_athlete
-from orchestration.forecast_store import ensure_tables, missing_inputs, read_inputs, write_athlete
-from orchestration.resources import WarehouseResource
+from orchestration.resources.warehouse import WarehouseResource
 
 TRAINING_WEEKS = dg.AssetKey(["marts", "ml_training_weeks"])
 WEIGHT_DAILY = dg.AssetKey(["marts", "weight_daily"])

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
+from fitelt.forecast.store import ensure_tables
+from fitelt.site.build import ReportBuildError, build_site
+from fitelt.site.required_marts import missing_marts, required_marts
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.forecast import knn_forecast_models
-from orchestration.forecast_store import ensure_tables
-from orchestration.report.build import ReportBuildError, build_site
-from orchestration.report.required_marts import missing_marts, required_marts
-from orchestration.resources import WarehouseResource
+from orchestration.resources.warehouse import WarehouseResource
 
 MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == "marts"), key=str)
 # The forecast's tables (marts.model_runs, forecast_scenarios, forecast_neighbours) are written

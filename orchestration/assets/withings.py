@@ -8,10 +8,10 @@ import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from dlt_sources.withings import MEASURES_HINTS, withings_source
-from orchestration.assets.loading import load_source
-from orchestration.assets.retries import retry_transient
-from orchestration.resources import WarehouseResource, WithingsApiResource
-from orchestration.translator import SourceTableTranslator
+from orchestration.lib.retries import retry_transient
+from orchestration.lib.source_load import load_source
+from orchestration.lib.translator import SourceTableTranslator
+from orchestration.resources.warehouse import WarehouseResource, WithingsApiResource
 
 SOURCE = "withings"
 

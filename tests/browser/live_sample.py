@@ -16,8 +16,8 @@ import dagster as dg
 from dlt_sources.foot_sensors import FootSensorStore, parse_poll
 from dlt_sources.simulators.bikes import BikeSimulator
 from dlt_sources.simulators.foot_sensors import FootSensorSimulator
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.warehouse import ConnInfo
+from fitelt.warehouse import ConnInfo
+from orchestration.lib.materialize import materialize, succeeded
 from tests.live_fixtures import live_resources, ride_lines, rider, years_ago
 
 PERSONS = range(1, 7)

@@ -18,11 +18,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.cli.materialize import materialize, succeeded
-from orchestration.inbox import Inbox
-from orchestration.settings import PROJECT_ROOT, Settings
-from orchestration.warehouse import ConnInfo
-from orchestration.warehouse.bootstrap import READER_ROLE, ensure_layout
+from fitelt.inbox.store import Inbox
+from fitelt.settings import PROJECT_ROOT, Settings
+from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.bootstrap import READER_ROLE, ensure_layout
+from orchestration.lib.materialize import materialize, succeeded
 from tests.browser.live_sample import load_live_sample
 from tests.conftest import create_database
 

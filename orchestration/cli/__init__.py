@@ -1,1 +1,0 @@
-"""The `fitelt` command line: a thin layer over the library."""

@@ -1,0 +1,138 @@
+"""What every file/API load asset shares: picking inbox files, archiving them, load metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import psycopg2
+from dagster_dlt import DagsterDltResource
+from psycopg2 import sql
+
+from dlt_sources.common.files import SourceFile
+from dlt_sources.common.tables import ensure_tables
+from fitelt.inbox.store import Inbox, InboxFile
+from orchestration.lib.retries import reconnect_metadata, retry_transient
+from orchestration.lib.run_log import source_logs_in_run_log
+from orchestration.resources.warehouse import WarehouseResource
+
+# What the pipeline lock and the working folder say (waits, dropped leftovers) is run news.
+PIPELINE_LOGGERS = ("fitelt.loading.dlt_pipelines", "fitelt.warehouse.locks")
+
+
+def load_source(
+    context: dg.AssetExecutionContext,
+    dlt: DagsterDltResource,
+    warehouse: WarehouseResource,
+    *,
+    name: str,
+    make_source: Callable[[list[SourceFile]], Any],
+    accounts: Sequence[Any],
+    table_hints: Sequence[Any],
+) -> Iterator[dg.MaterializeResult]:
+    """The body of every source asset: inbox files + API accounts → dlt → archive → metadata.
+
+    The run holds the pipeline's lock from before it lists the inbox until its files are
+    archived, so the files it claims are exactly the files it loads and archives (an import
+    during the run waits in the inbox for the next one). Files are archived only after dlt
+    committed the load, so a failed or killed run leaves them in the inbox; merges on natural
+    keys make the retry idempotent. A file rejected as a whole moves to `rejected/`.
+    """
+    with retry_transient(context):  # a transient failure anywhere here re-runs the step
+        with (
+            source_logs_in_run_log(context, f"dlt_sources.{name}", *PIPELINE_LOGGERS),
+            warehouse.exclusive_pipeline(name) as pipeline,
+        ):
+            inbox = warehouse.inbox()
+            claimed = claim_files(context, inbox, name)
+            rejected: dict[Path, str] = {}
+            files = [
+                SourceFile(
+                    item.path,
+                    item.athlete_id,
+                    warehouse.athlete(item.athlete_id).timezone,
+                    name=item.original_name,
+                    on_reject=lambda reason, path=item.path: rejected.__setitem__(path, reason),
+                )
+                for item in claimed
+            ]
+            context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
+            results: list[Any] = []
+            # Nothing can have changed without a file or an API account: skip dlt's extract/
+            # normalize/load set-up (it costs more than the rest of a no-op run). A pipeline
+            # that never ran still runs once, to create its schema and the empty tables.
+            if files or accounts or pipeline.default_schema_name is None:
+                events = dlt.run(
+                    context=context, dlt_source=make_source(files), dlt_pipeline=pipeline
+                )
+                results = list(events)
+            else:
+                context.log.info("%s: no new file and no API account: nothing to load", name)
+            ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
+            settle_files(context, inbox, claimed, rejected)
+        extra = {**load_metadata(warehouse, name), **reconnect_metadata(warehouse, name)}
+        extra["files_loaded"] = dg.MetadataValue.int(len(files) - len(rejected))
+        extra["files_rejected"] = dg.MetadataValue.int(len(rejected))
+    for result in results:
+        yield dg.MaterializeResult(
+            asset_key=result.asset_key, metadata={**result.metadata, **extra}
+        )
+    if not results:
+        for key in sorted(context.selected_asset_keys):
+            yield dg.MaterializeResult(asset_key=key, metadata=extra)
+
+
+def claim_files(context: dg.AssetExecutionContext, inbox: Inbox, kind: str) -> list[InboxFile]:
+    """Inbox files of `kind` this run loads; one already archived (same checksum) is cleared."""
+    to_load = []
+    for item in inbox.pending(kind):
+        if inbox.is_archived(item):
+            context.log.info(
+                "%s: already loaded (checksum %s…), skipped", item.original_name, item.sha256[:12]
+            )
+            inbox.archive(item)
+        else:
+            to_load.append(item)
+    return to_load
+
+
+def settle_files(
+    context: dg.AssetExecutionContext,
+    inbox: Inbox,
+    items: list[InboxFile],
+    rejected: dict[Path, str],
+) -> None:
+    """After the load committed: archive each loaded file, set each rejected one aside.
+
+    A file that cannot be archived (the archive is full, unwritable) is set aside as well, with
+    that reason: its rows are loaded, and it must not block the inbox.
+    """
+    for item in items:
+        reason = rejected.get(item.path)
+        if reason is None:
+            try:
+                target = inbox.archive(item)
+            except OSError as exc:
+                reason = f"loaded, but could not be archived: {exc}"
+            else:
+                context.log.info("archived %s as %s", item.original_name, target.name)
+                continue
+        target = inbox.reject(item, reason)
+        context.log.warning("%s set aside in rejected/: %s", item.original_name, reason)
+
+
+def load_metadata(warehouse: WarehouseResource, source: str) -> dict[str, dg.MetadataValue]:
+    """Row counts of the source's raw tables and its quarantine, for the asset's metadata."""
+    counts: dict[str, dg.MetadataValue] = {}
+    with psycopg2.connect(warehouse.warehouse().admin.dsn()) as db, db.cursor() as cur:
+        cur.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'raw' and table_name like %s order by table_name",
+            (f"{source}\\_%",),
+        )
+        for (table,) in cur.fetchall():
+            cur.execute(sql.SQL("select count(*) from raw.{}").format(sql.Identifier(table)))
+            counts[f"rows:{table}"] = dg.MetadataValue.int(cur.fetchone()[0])
+    return counts
