@@ -86,7 +86,8 @@ def main() -> int:
     from dagster_dlt import DagsterDltResource
 
     from orchestration.assets.withings import withings_assets
-    from orchestration.resources.warehouse import WarehouseResource, WithingsApiResource
+    from orchestration.resources.vendor_apis import WithingsApiResource
+    from orchestration.resources.warehouse import WarehouseResource
 
     install_hook()
     api = WithingsApiResource(

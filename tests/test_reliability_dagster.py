@@ -19,8 +19,7 @@ from fitelt.inbox.store import Inbox
 from fitelt.settings import Settings
 from fitelt.warehouse.athletes import ensure_athlete
 from orchestration.lib.retries import is_transient, retry_delay
-from orchestration.resources.vendor_apis import StravaApiResource
-from orchestration.resources.warehouse import WithingsApiResource
+from orchestration.resources.vendor_apis import StravaApiResource, WithingsApiResource
 from tests.conftest import SAMPLE_WEIGHT_CSV, query
 from tests.fakes import FakeStrava, FakeWithings
 from tests.reliability_helpers import load, metadata_of

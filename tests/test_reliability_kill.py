@@ -29,7 +29,7 @@ from fitelt.inbox.store import Inbox
 from fitelt.warehouse import ConnInfo
 from fitelt.warehouse.athletes import ensure_athlete
 from fitelt.warehouse.bootstrap import ensure_layout
-from orchestration.resources.warehouse import WithingsApiResource
+from orchestration.resources.vendor_apis import WithingsApiResource
 from tests.conftest import PROJECT_ROOT, SAMPLE_WEIGHT_CSV, create_database, drop_database, query
 from tests.fakes import FakeWithings, make_withings_groups
 from tests.reliability_helpers import load, snapshot

@@ -21,7 +21,7 @@ from fitelt.warehouse.athletes import ensure_athlete
 from fitelt.warehouse.bootstrap import ensure_layout
 from fitelt.warehouse.embedded import start_embedded, stop_embedded
 from orchestration.assets import retries
-from orchestration.resources.warehouse import WithingsApiResource
+from orchestration.resources.vendor_apis import WithingsApiResource
 from tests.conftest import create_database, query
 from tests.fakes import FakeWithings, make_withings_groups
 from tests.reliability_helpers import load

@@ -16,8 +16,7 @@ from dagster._serdes import serialize_value
 from dlt_sources.common.token_store import TokenStore
 from fitelt.warehouse.athletes import ensure_athlete
 from fitelt.warehouse.bootstrap import ensure_layout
-from orchestration.resources.vendor_apis import StravaApiResource
-from orchestration.resources.warehouse import WithingsApiResource
+from orchestration.resources.vendor_apis import StravaApiResource, WithingsApiResource
 from tests.conftest import query
 from tests.fakes import FakeStrava, FakeWithings, Fault, make_withings_groups, withings_error
 from tests.reliability_helpers import load

@@ -12,7 +12,7 @@ import pytest
 from dlt_sources.common.token_store import NeedsReconnect, TokenStore
 from dlt_sources.withings.helpers import RateLimited, WithingsApiError, WithingsClient
 from orchestration.lib.materialize import materialize, succeeded
-from orchestration.resources.warehouse import WithingsApiResource
+from orchestration.resources.vendor_apis import WithingsApiResource
 from tests.conftest import query
 from tests.fakes import FakeWithings, Fault, make_withings_groups, withings_error
 

@@ -1,7 +1,6 @@
 """dbt models as assets and dbt tests as asset checks (one graph with the dlt tables)."""
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from fitelt.settings import PROJECT_ROOT, dbt_executable
+from fitelt.settings import PROJECT_ROOT
 from orchestration.lib.retries import retry_transient
 from orchestration.lib.translator import LayeredDbtTranslator
 from orchestration.resources.warehouse import WarehouseResource
@@ -20,16 +19,10 @@ dbt_project = DbtProject(
     project_dir=PROJECT_ROOT / "dbt_project",
     profiles_dir=PROJECT_ROOT / "dbt_project",
 )
-if not dbt_project.manifest_path.exists():
-    # `make install` parses the project; this covers a checkout used without it.
-    log.info("dbt manifest missing: running dbt parse")
-    import subprocess
-
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet"],
-        cwd=dbt_project.project_dir,
-        env={**os.environ, "DBT_PROFILES_DIR": str(dbt_project.profiles_dir)},
-        check=True,
+if not dbt_project.manifest_path.exists():  # prepared once by `make install` (dbt parse)
+    raise RuntimeError(
+        f"{dbt_project.manifest_path} is missing: run `make install`, or "
+        "`cd dbt_project && ../.venv/bin/dbt parse --profiles-dir .`"
     )
 
 

@@ -1,16 +1,7 @@
 """The weekly-retrained KNN forecast: models on disk, scenario tables in marts."""
 
-from datetime import UTC, datetime
-from typing import Any
-
 import dagster as dg
-import pandas as pd
 
-from fitelt.forecast.store import ensure_tables, missing_inputs, read_inputs, write_athlete
-from ml import artifacts
-from ml.features import FEATURES, WEIGHT
-from ml.scenarios import neighbour_table, scenario_grid, scenario_table
-from ml.training import TargetOutcome, train_athlete
 from orchestration.resources.warehouse import WarehouseResource
 
 TRAINING_WEEKS = dg.AssetKey(["marts", "ml_training_weeks"])
@@ -27,74 +18,14 @@ def knn_forecast_models(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Retrain per-athlete KNN forecasts of weight and fat ratio and write their scenarios."""
-    conn = warehouse.warehouse().admin
-    missing = missing_inputs(conn)
-    if missing:
-        status = f"{', '.join(missing)} missing: no models trained"
-        context.log.warning(status)
-        return dg.MaterializeResult(metadata={"status": status})
-    weeks, daily = read_inputs(conn)
-    ensure_tables(conn)
-    folder = artifacts.models_dir(warehouse.settings.data_dir)
-    trained_at = datetime.now(UTC)
-    metadata: dict[str, Any] = {}
-    scenario_rows = 0
-    for athlete_id in sorted(set(weeks["athlete_id"]) | set(daily["athlete_id"])):
-        outcomes = train_athlete(
-            athlete_id,
-            weeks.loc[weeks["athlete_id"] == athlete_id],
-            daily.loc[daily["athlete_id"] == athlete_id],
-            trained_at,
-        )
-        for outcome in outcomes:
-            if outcome.artifact:
-                artifacts.save(folder, outcome.artifact)
-            else:
-                artifacts.record_no_model(
-                    folder, athlete_id, outcome.target.name, str(outcome.message)
-                )
-            key = f"{athlete_id}/{outcome.target.name}"
-            metadata[key] = dg.MetadataValue.json(_summary(outcome))
-        scenarios, neighbours = _tables(outcomes)
-        write_athlete(
-            conn, athlete_id, [_run_row(o, trained_at) for o in outcomes], scenarios, neighbours
-        )
-        scenario_rows += len(scenarios)
-    metadata["scenario_rows"] = dg.MetadataValue.int(scenario_rows)
-    return dg.MaterializeResult(metadata=metadata)
+    from fitelt.forecast.retrain import retrain_all  # pandas + scikit-learn: only when it runs
 
-
-def _summary(outcome: TargetOutcome) -> dict[str, Any]:
-    if outcome.artifact is None:
-        return {"n_weeks": outcome.n_weeks, "message": outcome.message}
-    meta = outcome.artifact.metadata
-    keys = ("n_weeks", "k", "weights", "mae", "baseline_mae", "baseline_name", "beats_baseline")
-    return {**{key: meta[key] for key in keys}, "model_version": outcome.artifact.model_version}
-
-
-def _run_row(outcome: TargetOutcome, trained_at: datetime) -> dict[str, Any]:
-    """One marts.model_runs row; hyperparameters and scores are null when no model was trained."""
-    meta = outcome.artifact.metadata if outcome.artifact else {}
-    return {
-        "athlete_id": outcome.athlete_id,
-        "target": outcome.target.name,
-        "trained_at": trained_at,
-        "n_weeks": outcome.n_weeks,
-        **{key: meta.get(key) for key in ("k", "weights", "mae", "baseline_mae")},
-        **{key: meta.get(key) for key in ("baseline_name", "beats_baseline")},
-        "model_version": outcome.artifact.model_version if outcome.artifact else None,
-        "features": ",".join(FEATURES),
-        "message": outcome.message,
+    report = retrain_all(warehouse.warehouse().admin, warehouse.settings.data_dir)
+    if report.status:
+        context.log.warning(report.status)
+        return dg.MaterializeResult(metadata={"status": report.status})
+    metadata: dict[str, dg.MetadataValue] = {
+        key: dg.MetadataValue.json(summary) for key, summary in report.summaries.items()
     }
-
-
-def _tables(outcomes: list[TargetOutcome]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scenario and neighbour rows; none without a weight model (the grid comes from it)."""
-    trained = {o.target.name: o.artifact for o in outcomes if o.artifact}
-    weight = trained.pop(WEIGHT.name, None)
-    if weight is None:
-        return pd.DataFrame(), pd.DataFrame()
-    fat = next(iter(trained.values()), None)
-    grid = scenario_grid(weight.X)
-    neighbours = pd.concat([neighbour_table(a, grid) for a in (weight, fat) if a])
-    return scenario_table(weight, fat), neighbours
+    metadata["scenario_rows"] = dg.MetadataValue.int(report.scenario_rows)
+    return dg.MaterializeResult(metadata=metadata)

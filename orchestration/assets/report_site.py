@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from fitelt.forecast.store import ensure_tables
 from fitelt.site.build import ReportBuildError, build_site
 from fitelt.site.required_marts import missing_marts, required_marts
 from orchestration.assets.dbt import dbt_models
@@ -24,6 +23,8 @@ DEPS = [*MART_KEYS, knn_forecast_models.key]
 )
 def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.Output:
     """Build the Evidence site (sources + build:strict) and swap it in as the served release."""
+    from fitelt.forecast.store import ensure_tables  # pandas: only when it runs
+
     settings = warehouse.settings
     resolved = warehouse.warehouse()
     # The Forecast page reads the forecast's tables: before the first training they do not exist

@@ -11,7 +11,8 @@ from dlt_sources.withings import MEASURES_HINTS, withings_source
 from orchestration.lib.retries import retry_transient
 from orchestration.lib.source_load import load_source
 from orchestration.lib.translator import SourceTableTranslator
-from orchestration.resources.warehouse import WarehouseResource, WithingsApiResource
+from orchestration.resources.vendor_apis import WithingsApiResource
+from orchestration.resources.warehouse import WarehouseResource
 
 SOURCE = "withings"
 

@@ -3,7 +3,6 @@
 import dagster as dg
 
 from fitelt.admin.backup import create_backup, list_backups
-from fitelt.settings import Settings
 from orchestration.resources.warehouse import WarehouseResource
 
 
@@ -26,12 +25,3 @@ def warehouse_backup(context: dg.OpExecutionContext, warehouse: WarehouseResourc
 @dg.job(description="Back up the warehouse and the archived raw files.")
 def backup_job() -> None:
     warehouse_backup()
-
-
-backup_daily = dg.ScheduleDefinition(
-    name="warehouse_backup_daily",
-    job=backup_job,
-    cron_schedule="30 2 * * *",  # 02:30, after the midnight loads
-    execution_timezone=Settings.from_env().default_timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)

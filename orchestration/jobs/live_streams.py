@@ -1,4 +1,4 @@
-"""Jobs and schedules of the live streams.
+"""Jobs of the live streams (their schedules: schedules/live_streams.py).
 
 * `foot_sensor_poll` / `bikes_refresh`: the loads, chained by the sensors in `sensors.py`.
 * `foot_sensor_retention` (hourly): prune raw readings older than the retention, never anomalies.
@@ -10,7 +10,6 @@ import dagster as dg
 
 from dlt_sources.foot_sensors import prune_readings
 from fitelt.live.settings import LiveSettings
-from fitelt.settings import Settings
 from orchestration.assets.bikes import BIKES_JOB
 from orchestration.resources.warehouse import WarehouseResource
 
@@ -72,35 +71,4 @@ def foot_sensor_retention() -> None:
     prune_foot_sensor_readings()
 
 
-retention_hourly = dg.ScheduleDefinition(
-    name="foot_sensor_retention_hourly",
-    job=foot_sensor_retention,
-    cron_schedule="7 * * * *",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
-live_marts_every_10m = dg.ScheduleDefinition(
-    name="live_marts_every_10m",
-    job=live_marts_job,
-    cron_schedule="*/10 * * * *",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
-
-@dg.schedule(
-    name="bikes_daily_report_1645",
-    job=daily_report_job,
-    cron_schedule="45 16 * * *",
-    execution_timezone=Settings.from_env().default_timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-def daily_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    """The last 24 hours up to the scheduled instant, emailed."""
-    end = context.scheduled_execution_time.isoformat()
-    config = {"end": end, "send_email": True}
-    run_config = {"ops": {"bikes_daily_report": {"config": config}}}
-    return dg.RunRequest(run_key=end, run_config=run_config)
-
-
 LIVE_JOBS = [foot_sensor_job, bikes_job, live_marts_job, daily_report_job, foot_sensor_retention]
-LIVE_SCHEDULES = [retention_hourly, live_marts_every_10m, daily_report_schedule]

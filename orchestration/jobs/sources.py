@@ -1,4 +1,4 @@
-"""Jobs and schedules: each source refreshes every 3 hours, with everything downstream."""
+"""The source jobs: load one source and rebuild everything downstream of it."""
 
 from __future__ import annotations
 
@@ -20,13 +20,3 @@ def source_job(source: str) -> dg.UnresolvedAssetJobDefinition:
 
 
 SOURCE_JOBS = {source: source_job(source) for source in SOURCES}
-
-SCHEDULES = [
-    dg.ScheduleDefinition(
-        name=f"{source}_every_3h",
-        job=job,
-        cron_schedule="0 */3 * * *",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-    )
-    for source, job in SOURCE_JOBS.items()
-]

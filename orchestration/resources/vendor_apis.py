@@ -1,4 +1,4 @@
-"""Dagster resources for the Strava and Google Sheets APIs, configured from the environment."""
+"""Dagster resources for the vendor APIs (Withings, Strava, Google Sheets): app credentials."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from dlt_sources.crossfit.settings import DEFAULT_RANGE
 from dlt_sources.strava import RateBudget, StravaClient
 from dlt_sources.strava.settings import BUDGET_RESERVE
 from dlt_sources.strava.settings import DEFAULT_API_BASE as STRAVA_API_BASE
+from dlt_sources.withings.helpers import WithingsClient
+from dlt_sources.withings.settings import DEFAULT_API_BASE
 from orchestration.resources.warehouse import WarehouseResource
 
 
@@ -85,4 +87,38 @@ class SheetsApiResource(dg.ConfigurableResource):
                 range=self.range,
                 athlete_id=athlete.athlete_id,
             )
+        ]
+
+
+class WithingsApiResource(dg.ConfigurableResource):
+    """Withings API app credentials; API mode is on when they are set and a grant is stored."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    base_url: str = DEFAULT_API_BASE
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def clients(self, warehouse: WarehouseResource) -> list[WithingsClient]:
+        """One client per athlete with a stored Withings grant."""
+        if not self.configured:
+            return []
+        store = warehouse.token_store()
+        seed = os.environ.get("WITHINGS_REFRESH_TOKEN")
+        default_athlete = warehouse.settings.default_athlete
+        if seed and store.get("withings", default_athlete) is None:
+            warehouse.athlete(default_athlete)
+            store.put("withings", default_athlete, {"refresh_token": seed, "expires_at": 0})
+        return [
+            WithingsClient(
+                base_url=self.base_url,
+                client_id=str(self.client_id),
+                client_secret=str(self.client_secret),
+                athlete_id=athlete.athlete_id,
+                store=store,
+            )
+            for athlete in warehouse.athletes()
+            if store.get("withings", athlete.athlete_id) is not None
         ]

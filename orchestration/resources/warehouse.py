@@ -1,4 +1,4 @@
-"""Dagster resources, configured once in definitions.py from the environment."""
+"""The warehouse resource: PostgreSQL plus the local folders, read from the environment."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import psycopg2
 from pydantic import PrivateAttr
 
 from dlt_sources.common.token_store import TokenStore
-from dlt_sources.withings.helpers import WithingsClient
-from dlt_sources.withings.settings import DEFAULT_API_BASE
 from fitelt.inbox.store import Inbox
 from fitelt.loading.dlt_pipelines import exclusive_pipeline
 from fitelt.settings import Settings
@@ -85,37 +83,3 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def athletes(self) -> list[Athlete]:
         return list_athletes(self.warehouse().admin)
-
-
-class WithingsApiResource(dg.ConfigurableResource):
-    """Withings API app credentials; API mode is on when they are set and a grant is stored."""
-
-    client_id: str | None = None
-    client_secret: str | None = None
-    base_url: str = DEFAULT_API_BASE
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.client_id and self.client_secret)
-
-    def clients(self, warehouse: WarehouseResource) -> list[WithingsClient]:
-        """One client per athlete with a stored Withings grant."""
-        if not self.configured:
-            return []
-        store = warehouse.token_store()
-        seed = os.environ.get("WITHINGS_REFRESH_TOKEN")
-        default_athlete = warehouse.settings.default_athlete
-        if seed and store.get("withings", default_athlete) is None:
-            warehouse.athlete(default_athlete)
-            store.put("withings", default_athlete, {"refresh_token": seed, "expires_at": 0})
-        return [
-            WithingsClient(
-                base_url=self.base_url,
-                client_id=str(self.client_id),
-                client_secret=str(self.client_secret),
-                athlete_id=athlete.athlete_id,
-                store=store,
-            )
-            for athlete in warehouse.athletes()
-            if store.get("withings", athlete.athlete_id) is not None
-        ]
