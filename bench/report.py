@@ -27,9 +27,9 @@ after each change; the tables above are the "after".
 
 Before the first fix an empty re-run already wrote no rows and no load package (dlt skips an
 empty extract), but it paid dlt's configuration resolution and pipeline set-up (≈ 0.15–0.35 s
-of a 0.35 s Strava load). `tests/test_noop_load.py` fails if dlt runs for a no-op re-run, or if
-the first run without files no longer creates the empty table, or if a source table's natural
-key has no index.
+of a 0.35 s Strava load). `tests/sources/test_noop_load.py` fails if dlt runs for a no-op
+re-run, or if the first run without files no longer creates the empty table, or if a source
+table's natural key has no index.
 """
 
 
