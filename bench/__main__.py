@@ -19,8 +19,9 @@ from .pipeline import run_pipeline
 from .report import write_report
 from .scaling import run_scaling
 from .server import bench_server
+from .startup import run_startup
 
-SECTIONS = ("ingest", "incremental", "scaling", "freshness", "pipeline")
+SECTIONS = ("ingest", "incremental", "scaling", "freshness", "pipeline", "startup")
 QUIET = ("dagster", "dlt", "dagster_dlt", "dlt_sources", "orchestration", "fitelt")
 
 
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument("--no-report", action="store_true", help="skip the report-site build")
     parser.add_argument(
         "--only", type=lambda t: set(t.split(",")), default=set(SECTIONS), help="e.g. scaling"
+    )
+    parser.add_argument(
+        "--before", type=Path, help="an older checkout to measure start-up against (git worktree)"
     )
     parser.add_argument(
         "--merge", action="store_true", help="keep the other sections of the last saved run"
@@ -72,6 +76,9 @@ def main() -> None:
             save()
         if "freshness" in only:
             results["freshness"] = run_freshness(server, args.freshness_s)
+            save()
+        if "startup" in only:
+            results["startup"] = run_startup(server, before=args.before)
             save()
         if "pipeline" in only and not args.no_pipeline:
             results["pipeline"] = run_pipeline(server, with_report=not args.no_report)

@@ -14,6 +14,7 @@ from .report_tables import (
     pipeline_table,
     scaling_table,
 )
+from .startup import startup_table
 from .svg import bar_chart_svg, scaling_svg
 
 SITE = "key:report_site"
@@ -203,6 +204,8 @@ def write_report(path: Path, results: dict, command: str) -> None:
         lines += freshness_table(results["freshness"], site)
     if pipeline:
         lines += pipeline_table(pipeline)
+    if results.get("startup"):
+        lines += startup_table(results["startup"])
     lines += notes(results)
     lines += _fixes()
     path.write_text("\n".join(lines) + "\n")

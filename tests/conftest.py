@@ -80,6 +80,9 @@ def fitelt_env(
     for name in list(os.environ):
         if name.startswith(("WITHINGS_", "STRAVA_", "GOOGLE_")):
             monkeypatch.delenv(name)
+    # Set in-process by commands an earlier test ran (`prepare_dagster_home`): not this one's.
+    for name in ("DAGSTER_HOME", "FITELT_DAGSTER_PG_URL"):
+        monkeypatch.delenv(name, raising=False)
     yield fresh_db
 
 
