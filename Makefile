@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml requirements.lock
 		{ echo "Python 3.11+ required, found $$($(PYTHON) --version)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q fitelt orchestration dlt_sources ml  # start-up: no compiling at import
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
 

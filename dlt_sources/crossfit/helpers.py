@@ -28,7 +28,7 @@ from .settings import (
     VALUES_PATH,
 )
 
-# is_crossfit_log lives in .csv_log; orchestration.export_kinds imports it from here.
+# is_crossfit_log lives in .csv_log; fitelt.inbox.kinds imports it from here.
 __all__ = [
     "SheetsApiError",
     "SheetsClient",

@@ -58,3 +58,49 @@ def test_no_source_file_passes_400_lines() -> None:
         if (lines := len(path.read_text().splitlines())) > 400
     ]
     assert too_long == []
+
+
+def _top_level_imports(path: Path, known: set[str]) -> set[str]:
+    """Project modules `path` imports at module level (imports inside functions are lazy)."""
+    import ast
+
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        found |= {name for name in names if name in known}
+    return found
+
+
+def test_no_import_cycles() -> None:
+    modules = {name: path for package in PACKAGES for name, path in _paths(package).items()}
+    known = set(modules)
+    graph = {name: _top_level_imports(path, known) - {name} for name, path in modules.items()}
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for child in sorted(graph[name]):
+            if state.get(child) == 1 and not any(child in c for c in cycles):
+                cycles.append([*trail[trail.index(child) :], child])
+            elif child not in state:
+                visit(child, [*trail, child])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    # A package importing its own submodule in __init__ is not a cycle of concepts.
+    real = [c for c in cycles if not all(m.startswith(c[0] + ".") or m == c[0] for m in c)]
+    assert real == []
+
+
+def _paths(package: str) -> dict[str, Path]:
+    return {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in (ROOT / package).rglob("*.py")
+    }
