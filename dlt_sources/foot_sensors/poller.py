@@ -48,6 +48,8 @@ class WindowPoller:
     _queue: queue.Queue[Poll | Quarantined] = field(default_factory=queue.Queue, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _stats: PollStats = field(default_factory=PollStats, init=False)
+    # Set when the window ends early (the run is interrupted): the threads stop at once.
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
 
     def run(self, store: FootSensorStore) -> PollStats:
         deadline = time.monotonic() + self.window_s
@@ -67,6 +69,7 @@ class WindowPoller:
                     self._flush(store)
                     next_flush += self.batch_s
         finally:
+            self._stop.set()  # normally they are done; on an interruption, stop them now
             for thread in threads:
                 thread.join()
             self._flush(store)
@@ -82,7 +85,7 @@ class WindowPoller:
         client = self.client_factory(self.base_url)
         errors_in_row = 0
         try:
-            while (started := time.monotonic()) < deadline:
+            while (started := time.monotonic()) < deadline and not self._stop.is_set():
                 polled_at = datetime.now(UTC)
                 try:
                     payload = client.fetch(person_id)
@@ -101,7 +104,7 @@ class WindowPoller:
                     self._stats.requests += 1
                 pause = self.delay_s - (time.monotonic() - started)
                 if pause > 0:
-                    time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                    self._stop.wait(min(pause, max(0.0, deadline - time.monotonic())))
         finally:
             client.close()
 

@@ -160,3 +160,43 @@ def test_sensor_skips_quietly_without_api_and_chains_windows_back_to_back(live_e
         assert config["not_before"] == pytest.approx(end, abs=0.01)
         polling(end + 60)  # …and once that one is waiting, no third
         assert "already waiting" in tick(server.url).skip_message
+
+
+def test_an_interrupted_window_stops_its_polling_threads_at_once(live_env) -> None:
+    """Ctrl-C (Dagster's interruption) mid-window: the poller writes what it fetched and ends,
+    instead of waiting for its threads until the window is over (fitelt serve's stop bound)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from dlt_sources.foot_sensors import ensure_tables
+
+    ensure_tables(live_env.dsn())
+    code = (
+        "import sys\n"
+        "from dlt_sources.foot_sensors import FootSensorStore, WindowPoller\n"
+        "from dlt_sources.simulators.foot_sensors import FootSensorSimulator\n"
+        "with FootSensorSimulator(seed=5).serve() as server:\n"
+        "    poller = WindowPoller(server.url, [1, 2, 3], delay_s=0.2, window_s=120, batch_s=0.5)\n"
+        "    print('polling', flush=True)\n"
+        "    try:\n"
+        f"        with FootSensorStore({live_env.dsn()!r}) as store:\n"
+        "            poller.run(store)\n"
+        "    except KeyboardInterrupt:\n"
+        "        sys.exit(7)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "polling"
+        time.sleep(2.0)
+        child.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        assert child.wait(timeout=30) == 7
+        assert time.monotonic() - started < 10, "the threads waited for the 120 s window"
+    finally:
+        child.kill()
+        child.wait()
+    assert query(live_env, "select count(*) from raw.foot_sensor_readings")[0][0] > 0
