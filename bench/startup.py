@@ -40,16 +40,34 @@ def _python(code: str, tree: Path) -> tuple[float, float]:
     return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
+def _old_cli(args: list[str], env: dict[str, str], tree: Path) -> float:
+    """Wall seconds of the older tree's `fitelt ARGS` (its CLI lived in orchestration.cli)."""
+    code = f"import sys; from orchestration.cli.main import main; sys.exit(main({args!r}))"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code], env={**env, "PYTHONPATH": str(tree)}, cwd=tree,
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
 def run_startup(server: ConnInfo, *, repeats: int = 5, before: Path | None = None) -> dict:
     trees = {"now": PROJECT_ROOT, **({"before": before} if before else {})}
     env = _installation(server)
     assert _fitelt(NO_OP, env) > 0  # the first run loads the sample; later runs have nothing
+    env_before = _installation(server) if before else {}  # its own folder: the old dlt layout
+    if before:
+        _old_cli(NO_OP, env_before, before)
     samples: dict[str, list[tuple[float, float]]] = {}
     for _ in range(repeats):
         samples.setdefault("frameworks", []).append(_python(FRAMEWORKS, PROJECT_ROOT))
         for label, tree in trees.items():
             samples.setdefault(f"definitions ({label})", []).append(_python(DEFINITIONS, tree))
         samples.setdefault("no-op materialize (now)", []).append((_fitelt(NO_OP, env), 0.0))
+        if before:
+            samples.setdefault("no-op materialize (before)", []).append(
+                (_old_cli(NO_OP, env_before, before), 0.0)
+            )
     rows = []
     floor = statistics.median(s for s, _ in samples["frameworks"])
     for name, values in samples.items():
@@ -75,7 +93,5 @@ def startup_table(startup: dict) -> list[str]:
     ]
     for row in startup["rows"]:
         memory = f"{row['peak_mb']:.0f}" if row["peak_mb"] else "–"
-        lines.append(
-            f"| {row['what']} | {row['seconds']:.2f} | {memory} | {row['ratio']:.2f} |"
-        )
+        lines.append(f"| {row['what']} | {row['seconds']:.2f} | {memory} | {row['ratio']:.2f} |")
     return [*lines, ""]
