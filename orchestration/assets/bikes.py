@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 
 import dagster as dg
-import psycopg2
 
 from dlt_sources.bikes import BIKES_HINTS, bikes_source
 from dlt_sources.bikes.deleted import deleted_ride_ids
@@ -19,6 +18,7 @@ from dlt_sources.bikes.settings import SOURCE
 from dlt_sources.common.tables import ensure_tables
 from fitelt.live.settings import WINDOW_END_TAG
 from fitelt.notify.hr_alerts import send_alerts
+from fitelt.warehouse.raw_tables import raw_table_exists
 from orchestration.lib.run_log import source_logs_in_run_log
 from orchestration.lib.source_load import PIPELINE_LOGGERS, load_metadata
 from orchestration.resources.live_streams import BikeLogApiResource, MailResource
@@ -42,12 +42,6 @@ class BikeStreamConfig(dg.Config):
     """Override of the window length (unset = FITELT_BIKES_WINDOW_S; 0 = read once)."""
 
     window_s: float | None = None
-
-
-def _tables_exist(dsn: str) -> bool:
-    with psycopg2.connect(dsn) as db, db.cursor() as cur:
-        cur.execute("select to_regclass('raw.bikes_rides') is not null")
-        return bool(cur.fetchone()[0])
 
 
 def _wait_for_previous_run(context: dg.AssetExecutionContext) -> None:
@@ -97,7 +91,7 @@ def bikes_assets(
     reads = packages = alerts_sent = 0
     position: object = None
     quiet_since = time.monotonic()
-    if client is None and _tables_exist(dsn):
+    if client is None and raw_table_exists(warehouse.warehouse().admin, "bikes_rides"):
         context.log.info("bikes: no log endpoint and the tables exist: nothing to do")
     else:
         with (

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import psycopg2
 from dagster_dlt import DagsterDltResource
-from psycopg2 import sql
 
 from dlt_sources.common.files import SourceFile
 from dlt_sources.common.tables import ensure_tables
 from fitelt.inbox.store import Inbox, InboxFile
+from fitelt.warehouse.raw_tables import raw_row_counts
 from orchestration.lib.retries import reconnect_metadata, retry_transient
 from orchestration.lib.run_log import source_logs_in_run_log
 from orchestration.resources.warehouse import WarehouseResource
@@ -125,14 +124,5 @@ def settle_files(
 
 def load_metadata(warehouse: WarehouseResource, source: str) -> dict[str, dg.MetadataValue]:
     """Row counts of the source's raw tables and its quarantine, for the asset's metadata."""
-    counts: dict[str, dg.MetadataValue] = {}
-    with psycopg2.connect(warehouse.warehouse().admin.dsn()) as db, db.cursor() as cur:
-        cur.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'raw' and table_name like %s order by table_name",
-            (f"{source}\\_%",),
-        )
-        for (table,) in cur.fetchall():
-            cur.execute(sql.SQL("select count(*) from raw.{}").format(sql.Identifier(table)))
-            counts[f"rows:{table}"] = dg.MetadataValue.int(cur.fetchone()[0])
-    return counts
+    counts = raw_row_counts(warehouse.warehouse().admin, source)
+    return {f"rows:{table}": dg.MetadataValue.int(rows) for table, rows in counts.items()}
