@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import psycopg2
+
 from fitelt.private_files import secure_data_dir
 from fitelt.settings import Settings
 from fitelt.warehouse.bootstrap import READER_ROLE, ensure_database, ensure_layout
@@ -27,9 +29,31 @@ class Warehouse:
     embedded: bool
 
 
+# Resolved once per process and installation: a CLI command and the in-process run it starts
+# resolve the same warehouse; a cached one is reused while it still answers.
+_RESOLVED: dict[tuple, Warehouse] = {}
+
+
 def resolve_warehouse(settings: Settings, *, bootstrap: bool = True) -> Warehouse:
     """Connection facts for this installation, starting the embedded server if needed."""
     reader_password = os.environ.get("FITELT_READER_PASSWORD") or None
+    key = (settings.data_dir, settings.database_url, reader_password, bootstrap)
+    cached = _RESOLVED.get(key)
+    if cached is not None and _answers(cached.admin):
+        return cached
+    _RESOLVED[key] = resolved = _resolve(settings, reader_password, bootstrap=bootstrap)
+    return resolved
+
+
+def _answers(conn: ConnInfo) -> bool:
+    try:
+        psycopg2.connect(conn.dsn(), connect_timeout=2).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+def _resolve(settings: Settings, reader_password: str | None, *, bootstrap: bool) -> Warehouse:
     if settings.database_url:
         admin = ConnInfo.from_url(settings.database_url)
         dagster_url = os.environ.get("DAGSTER_PG_URL")

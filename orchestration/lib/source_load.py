@@ -12,7 +12,7 @@ from dagster_dlt import DagsterDltResource
 from dlt_sources.common.files import SourceFile
 from dlt_sources.common.tables import ensure_tables
 from fitelt.inbox.store import Inbox, InboxFile
-from fitelt.warehouse.raw_tables import raw_row_counts
+from fitelt.warehouse.raw_tables import raw_row_counts, raw_table_exists
 from orchestration.lib.retries import reconnect_metadata, retry_transient
 from orchestration.lib.run_log import source_logs_in_run_log
 from orchestration.resources.warehouse import WarehouseResource
@@ -40,37 +40,20 @@ def load_source(
     keys make the retry idempotent. A file rejected as a whole moves to `rejected/`.
     """
     with retry_transient(context):  # a transient failure anywhere here re-runs the step
-        with (
-            source_logs_in_run_log(context, f"dlt_sources.{name}", *PIPELINE_LOGGERS),
-            warehouse.exclusive_pipeline(name) as pipeline,
+        tables = [hint["table_name"] for hint in table_hints]
+        if (
+            not accounts
+            and not warehouse.inbox().pending(name)
+            and all(raw_table_exists(warehouse.warehouse().admin, table) for table in tables)
         ):
-            inbox = warehouse.inbox()
-            claimed = claim_files(context, inbox, name)
-            rejected: dict[Path, str] = {}
-            files = [
-                SourceFile(
-                    item.path,
-                    item.athlete_id,
-                    warehouse.athlete(item.athlete_id).timezone,
-                    name=item.original_name,
-                    on_reject=lambda reason, path=item.path: rejected.__setitem__(path, reason),
-                )
-                for item in claimed
-            ]
-            context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
-            results: list[Any] = []
-            # Nothing can have changed without a file or an API account: skip dlt's extract/
-            # normalize/load set-up (it costs more than the rest of a no-op run). A pipeline
-            # that never ran still runs once, to create its schema and the empty tables.
-            if files or accounts or pipeline.default_schema_name is None:
-                events = dlt.run(
-                    context=context, dlt_source=make_source(files), dlt_pipeline=pipeline
-                )
-                results = list(events)
-            else:
-                context.log.info("%s: no new file and no API account: nothing to load", name)
-            ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
-            settle_files(context, inbox, claimed, rejected)
+            # Nothing can have changed: no lock, no dlt pipeline (its set-up costs more than
+            # the rest of a no-op run). A file imported meanwhile gets the next run.
+            context.log.info("%s: no new file and no API account: nothing to load", name)
+            files, rejected, results = [], {}, []
+        else:
+            files, rejected, results = _load(
+                context, dlt, warehouse, name, make_source, accounts, table_hints
+            )
         extra = {**load_metadata(warehouse, name), **reconnect_metadata(warehouse, name)}
         extra["files_loaded"] = dg.MetadataValue.int(len(files) - len(rejected))
         extra["files_rejected"] = dg.MetadataValue.int(len(rejected))
@@ -81,6 +64,44 @@ def load_source(
     if not results:
         for key in sorted(context.selected_asset_keys):
             yield dg.MaterializeResult(asset_key=key, metadata=extra)
+
+
+def _load(
+    context: dg.AssetExecutionContext,
+    dlt: DagsterDltResource,
+    warehouse: WarehouseResource,
+    name: str,
+    make_source: Callable[[list[SourceFile]], Any],
+    accounts: Sequence[Any],
+    table_hints: Sequence[Any],
+) -> tuple[list[SourceFile], dict[Path, str], list[Any]]:
+    """Under the pipeline's lock: claim the inbox files, run dlt, archive or set files aside."""
+    with (
+        source_logs_in_run_log(context, f"dlt_sources.{name}", *PIPELINE_LOGGERS),
+        warehouse.exclusive_pipeline(name) as pipeline,
+    ):
+        inbox = warehouse.inbox()
+        claimed = claim_files(context, inbox, name)
+        rejected: dict[Path, str] = {}
+        files = [
+            SourceFile(
+                item.path,
+                item.athlete_id,
+                warehouse.athlete(item.athlete_id).timezone,
+                name=item.original_name,
+                on_reject=lambda reason, path=item.path: rejected.__setitem__(path, reason),
+            )
+            for item in claimed
+        ]
+        context.log.info("%s: %d file(s), %d API account(s)", name, len(files), len(accounts))
+        results: list[Any] = []
+        # A pipeline that never ran still runs once, to create its schema and empty tables.
+        if files or accounts or pipeline.default_schema_name is None:
+            events = dlt.run(context=context, dlt_source=make_source(files), dlt_pipeline=pipeline)
+            results = list(events)
+        ensure_tables(pipeline, *table_hints)  # staging views need the table before a row
+        settle_files(context, inbox, claimed, rejected)
+    return files, rejected, results
 
 
 def claim_files(context: dg.AssetExecutionContext, inbox: Inbox, kind: str) -> list[InboxFile]:
