@@ -109,10 +109,13 @@ def test_secrets_are_masked_in_error_text(monkeypatch: pytest.MonkeyPatch) -> No
     assert "host='db'" in text and "postgresql://x:***@h/d" in text
 
 
-def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str]) -> None:
+def test_ctrl_c_exits_130_without_a_traceback(env: dict[str, str], tmp_path: Path) -> None:
+    # No bytecode cache for the child: importing the definitions then takes several seconds
+    # (every module compiled), so the Ctrl-C lands inside main(), not after it returned.
+    slow_start = {"PYTHONPYCACHEPREFIX": str(tmp_path / "no-pyc"), "PYTHONDONTWRITEBYTECODE": "1"}
     child = subprocess.Popen(
         [FITELT, "materialize", "--select", "key:withings/measures"],
-        env=env,
+        env={**env, **slow_start},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
