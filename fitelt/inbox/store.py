@@ -188,9 +188,6 @@ class Inbox:
     def is_archived(self, item: InboxFile) -> bool:
         return self.find(self.archive_dir, item.kind, item.athlete_id, item.sha256) is not None
 
-    def is_pending(self, item: InboxFile) -> bool:
-        return self.find(self.inbox_dir, item.kind, item.athlete_id, item.sha256) is not None
-
     def archived_path(self, item: InboxFile) -> Path:
         return _place(self.archive_dir, item)
 
