@@ -13,6 +13,7 @@ from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from fitelt.warehouse import READER_ROLE, ConnInfo
+from fitelt.warehouse.locks import wait_for_layout_lock
 from ml.features import FEATURES, TARGETS
 from ml.scenarios import NEIGHBOUR_COLUMNS, SCENARIO_COLUMNS
 
@@ -80,6 +81,7 @@ def read_inputs(conn: ConnInfo) -> tuple[pd.DataFrame, pd.DataFrame]:
 def ensure_tables(conn: ConnInfo) -> None:
     """Create the output tables if needed and let the read-only role select from them."""
     with _transaction(conn) as cur:
+        wait_for_layout_lock(cur)  # concurrent GRANTs on one table fail otherwise
         for table, columns in DDL.items():
             name = sql.Identifier(SCHEMA, table)
             create = sql.SQL("create table if not exists {} ({})")

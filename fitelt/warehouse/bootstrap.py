@@ -8,6 +8,7 @@ import psycopg2
 from psycopg2 import sql
 
 from fitelt.warehouse.conninfo import ConnInfo
+from fitelt.warehouse.locks import wait_for_layout_lock
 from fitelt.warehouse.no_create import revoke_create_rights
 from fitelt.warehouse.row_security import ATHLETES_GROUP, ensure_row_security, scram_verifier
 
@@ -25,18 +26,26 @@ def ensure_database(admin: ConnInfo, dbname: str) -> None:
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_database where datname = %s", (dbname,))
             if cur.fetchone() is None:
-                cur.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
-                log.info("created database %s", dbname)
+                try:
+                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+                    log.info("created database %s", dbname)
+                except (psycopg2.errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
+                    pass  # another process created it a moment ago
     finally:
         conn.close()
 
 
 def ensure_layout(warehouse: ConnInfo, reader_password: str | None) -> None:
-    """Schemas raw/staging/marts and a role that can only SELECT on marts (idempotent)."""
+    """Schemas raw/staging/marts and a role that can only SELECT on marts (idempotent).
+
+    Safe to run from many processes at once: they take turns on the layout lock, since two
+    concurrent GRANTs on one object fail with "tuple concurrently updated".
+    """
     conn = psycopg2.connect(warehouse.dsn())
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
+            wait_for_layout_lock(cur)
             for schema in SCHEMAS:
                 cur.execute(
                     sql.SQL("create schema if not exists {}").format(sql.Identifier(schema))

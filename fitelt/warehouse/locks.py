@@ -83,6 +83,23 @@ def pipeline_lock(
         conn.close()  # ends the session, which releases the lock
 
 
+LAYOUT_LOCK = "warehouse layout"
+
+
+def wait_for_layout_lock(cur) -> None:
+    """Serialise catalog changes (roles, grants, schemas) across processes on `cur`'s session.
+
+    Two processes that GRANT or ALTER DEFAULT PRIVILEGES at the same moment fail with "tuple
+    concurrently updated"; holding this lock while changing the layout makes them take turns.
+    Held until the session ends, or the transaction when `cur` is in one (xact variant).
+    """
+    key = (LOCK_NAMESPACE, lock_key(LAYOUT_LOCK))
+    if cur.connection.autocommit:
+        cur.execute("select pg_advisory_lock(%s, %s)", key)
+    else:
+        cur.execute("select pg_advisory_xact_lock(%s, %s)", key)
+
+
 def is_locked(admin: ConnInfo, pipeline: str) -> bool:
     """True while some session holds the pipeline's lock (for tests and `fitelt` status)."""
     with psycopg2.connect(admin.dsn()) as db, db.cursor() as cur:

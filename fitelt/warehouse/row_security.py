@@ -26,6 +26,7 @@ import psycopg2
 from psycopg2 import sql
 
 from fitelt.warehouse.conninfo import ConnInfo
+from fitelt.warehouse.locks import wait_for_layout_lock
 from fitelt.warehouse.no_create import revoke_create_rights
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def grant_athlete(admin: ConnInfo, athlete_id: str, password: str) -> str:
     role = athlete_role_name(athlete_id)
     ident = sql.Identifier(role)
     with psycopg2.connect(admin.dsn()) as db, db.cursor() as cur:
+        wait_for_layout_lock(cur)  # until commit: grants of concurrent processes take turns
         cur.execute("select to_regclass('raw.athletes') is not null")
         known = cur.fetchone()[0]
         if known:
@@ -173,6 +175,7 @@ def drop_athlete_role(admin: ConnInfo, athlete_id: str) -> bool:
     """Drop the athlete's login role and mapping; True when a role existed."""
     role = athlete_role_name(athlete_id)
     with psycopg2.connect(admin.dsn()) as db, db.cursor() as cur:
+        wait_for_layout_lock(cur)
         cur.execute("delete from access.athlete_roles where athlete_id = %s", (athlete_id,))
         cur.execute("select 1 from pg_roles where rolname = %s", (role,))
         if cur.fetchone() is None:
