@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	# garmin-fit-sdk's wheel ships its own top-level `tests` package, which would shadow ours.
+	rm -rf $(VENV)/lib/python3*/site-packages/tests
 	$(BIN)/python -m compileall -q fitelt orchestration dlt_sources ml  # start-up: no compiling at import
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
@@ -42,8 +44,11 @@ install-browser: ## Debian's chromium for the browser tests (root: apt-get; no b
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "chromium is missing and cannot be installed here: install Debian's chromium" >&2; exit 1; fi; }
 
+SAMPLE_ACTIVITIES := build/sample_activities
+
 run: install install-node ## install, load the sample data, materialise everything, serve
-	$(BIN)/fitelt import sample_data/*/*.csv --athlete demo
+	$(BIN)/python -m dlt_sources.synthetic.activity_files $(SAMPLE_ACTIVITIES)
+	$(BIN)/fitelt import sample_data/*/*.csv $(SAMPLE_ACTIVITIES) --athlete demo
 	$(BIN)/fitelt materialize
 	$(BIN)/fitelt serve
 

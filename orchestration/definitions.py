@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.activity_files import activity_files_assets
 from orchestration.assets.bike_alerts import bikes_hr_alerts
 from orchestration.assets.bike_daily_report import bikes_daily_report
 from orchestration.assets.bikes import bikes_assets
@@ -32,6 +33,7 @@ defs = dg.Definitions(
         withings_assets,
         strava_assets,
         crossfit_assets,
+        activity_files_assets,
         dbt_models,
         report_site,
         knn_forecast_models,

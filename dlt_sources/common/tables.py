@@ -68,10 +68,10 @@ def key_index_name(table: str) -> str:
 
 
 def ensure_key_indexes(pipeline: dlt.Pipeline, *hints: Any) -> None:
-    """An index on each table's primary key (its natural key), created once."""
+    """An index on each table's primary key (its natural key; else its merge key), once."""
     with pipeline.sql_client() as client:
         for hint in hints:
-            keys = hint.get("primary_key")
+            keys = hint.get("primary_key") or hint.get("merge_key")
             if not keys:
                 continue
             columns = [keys] if isinstance(keys, str) else list(keys)

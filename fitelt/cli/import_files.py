@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from fitelt.inbox.embedded_exports import embedded_exports
+from fitelt.inbox.kinds import ACTIVITY_KIND
 from fitelt.inbox.store import Inbox, RefusedFile, UnknownExportError, reason_of
 
 log = logging.getLogger("fitelt")
@@ -47,24 +50,45 @@ def cmd_import(args: argparse.Namespace) -> int:
     return status
 
 
-def import_one(inbox: Inbox, path: Path, athlete_id: str) -> bool:
+def import_one(
+    inbox: Inbox, path: Path, athlete_id: str, name: str | None = None, shown: str | None = None
+) -> bool:
+    """Store one file; `name`/`shown`: the member of an archive that `path` is a copy of."""
+    shown = shown or str(path)
     try:
-        item, new = inbox.store(path, athlete_id)
+        item, new = inbox.store(path, athlete_id, name=name)
     except (UnknownExportError, RefusedFile, ValueError) as exc:
         log.error("%s", exc)
         return False
     except OSError as exc:
-        log.error("%s: not imported (%s)", path, exc.strerror or exc)
+        log.error("%s: not imported (%s)", shown, exc.strerror or exc)
         return False
     if inbox.is_archived(item):
         if new:
             item.path.unlink(missing_ok=True)
-        log.info("%s: already loaded (same content), nothing to do", path)
+        log.info("%s: already loaded (same content), nothing to do", shown)
     elif not new:
-        log.info("%s: the same content is already waiting as %s", path, item.original_name)
+        log.info("%s: the same content is already waiting as %s", shown, item.original_name)
     else:
-        log.info("%s → inbox/%s/%s (%s export)", path, item.kind, athlete_id, item.kind)
+        log.info("%s → inbox/%s/%s (%s export)", shown, item.kind, athlete_id, item.kind)
+    if item.kind == ACTIVITY_KIND and name is None:
+        return _import_embedded(inbox, path, athlete_id)
     return True
+
+
+def _import_embedded(inbox: Inbox, archive: Path, athlete_id: str) -> bool:
+    """The exports inside an activity archive (a Strava bulk export's activities.csv)."""
+    ok = True
+    try:
+        with embedded_exports(archive) as members:
+            for member, copy in members:
+                name = f"{archive.name}!{member}"
+                shown = f"{archive}!{member}"
+                ok = import_one(inbox, copy, athlete_id, name=name, shown=shown) and ok
+    except (OSError, zipfile.BadZipFile) as exc:
+        log.error("%s: its embedded exports were not read (%s)", archive, exc)
+        return False
+    return ok
 
 
 def candidates(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:

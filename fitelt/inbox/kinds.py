@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 
+from dlt_sources.activity_files.detect import detect_activity_format
 from dlt_sources.common.textfile import header_hint, printable
 from dlt_sources.crossfit.helpers import is_crossfit_log
 from dlt_sources.strava.export import is_activities_export
@@ -18,20 +19,31 @@ DETECTORS: dict[str, Callable[[list[str]], bool]] = {
 }
 
 
+# Activity files are recognised by their bytes (FIT header, XML root, archive magic).
+ACTIVITY_KIND = "activity_files"
+
+
 class UnknownExportError(ValueError):
     """The file's header matches no known export format."""
 
 
 def detect_kind_of_head(head: bytes, name: str) -> str:
     """The source of an export whose first bytes are `head`; UnknownExportError otherwise."""
+    if _is_activity_file(head):
+        return ACTIVITY_KIND
     text = head.decode("utf-8-sig", errors="replace")
     first = text.split("\n", 1)[0].rstrip("\r")  # csv's line ends, not str.splitlines
     header = next(csv.reader([first]), []) if first else []
     for kind, matches in DETECTORS.items():
         if matches(header):
             return kind
-    known = ", ".join(DETECTORS)
+    known = ", ".join([*DETECTORS, "FIT/TCX/GPX activity files and their .gz/.zip"])
     raise UnknownExportError(
         f"{printable(name)}: header {printable(first.strip())[:120]!r} matches no known export "
         f"({known}){header_hint(first)}"
     )
+
+
+def _is_activity_file(head: bytes) -> bool:
+    # gzip counts only when what it holds is an activity file (a gzipped CSV is not).
+    return detect_activity_format(head) is not None

@@ -122,8 +122,14 @@ class Inbox:
         """Store an export in the inbox under its checksum; same content twice is one file."""
         return self.store(path, athlete_id)[0]
 
-    def store(self, path: Path, athlete_id: str) -> tuple[InboxFile, bool]:
-        """`drop`, also saying whether the content is new to the inbox (False: it was waiting)."""
+    def store(
+        self, path: Path, athlete_id: str, *, name: str | None = None
+    ) -> tuple[InboxFile, bool]:
+        """`drop`, also saying whether the content is new to the inbox (False: it was waiting).
+
+        `name` is the name to keep (default: the file's own), e.g. `export.zip!activities.csv`.
+        """
+        original = name or path.name
         if not ATHLETE_ID.match(athlete_id):
             raise ValueError(f"athlete id {athlete_id!r}: use 1-64 letters, digits, '-' or '_'")
         if path.name.startswith("."):
@@ -131,7 +137,7 @@ class Inbox:
         fd = open_regular(path)
         with os.fdopen(fd, "rb") as source:
             head = source.read(HEAD_BYTES)
-            kind = detect_kind_of_head(head, path.name)
+            kind = detect_kind_of_head(head, original)
             folder = self.inbox_dir / kind / athlete_id
             folder.mkdir(parents=True, exist_ok=True)
             partial = folder / f"{PARTIAL_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
@@ -146,10 +152,10 @@ class Inbox:
                 existing = self.find(self.inbox_dir, kind, athlete_id, sha)
                 if existing is not None:
                     return existing, False
-                item = InboxFile(kind, athlete_id, partial, sha, path.name)
+                item = InboxFile(kind, athlete_id, partial, sha, original)
                 stored = folder / item.stored_name
                 partial.replace(stored)  # atomic: a run sees the whole file or nothing
-                return InboxFile(kind, athlete_id, stored, sha, path.name), True
+                return InboxFile(kind, athlete_id, stored, sha, original), True
             finally:
                 partial.unlink(missing_ok=True)
 

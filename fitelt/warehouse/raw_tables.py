@@ -14,14 +14,14 @@ def raw_table_exists(conn: ConnInfo, table: str) -> bool:
         return bool(cur.fetchone()[0])
 
 
-def raw_row_counts(conn: ConnInfo, source: str) -> dict[str, int]:
-    """Rows of each `raw.<source>_*` table (its data tables and its quarantine)."""
+def raw_row_counts(conn: ConnInfo, source: str, tables: tuple[str, ...] = ()) -> dict[str, int]:
+    """Rows of each `raw.<source>_*` table (its data tables and its quarantine) and `tables`."""
     counts: dict[str, int] = {}
     with psycopg2.connect(conn.dsn()) as db, db.cursor() as cur:
         cur.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'raw' and table_name like %s order by table_name",
-            (f"{source}\\_%",),
+            "select table_name from information_schema.tables where table_schema = 'raw' "
+            "and (table_name like %s or table_name = any(%s::text[])) order by table_name",
+            (f"{source}\\_%", list(tables)),
         )
         for (table,) in cur.fetchall():
             cur.execute(sql.SQL("select count(*) from raw.{}").format(sql.Identifier(table)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-SOURCES = ("withings", "strava", "crossfit")
+SOURCES = ("withings", "strava", "crossfit", "activity_files")
 
 
 def source_job(source: str) -> dg.UnresolvedAssetJobDefinition:

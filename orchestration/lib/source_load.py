@@ -54,7 +54,10 @@ def load_source(
             files, rejected, results = _load(
                 context, dlt, warehouse, name, make_source, accounts, table_hints
             )
-        extra = {**load_metadata(warehouse, name), **reconnect_metadata(warehouse, name)}
+        extra = {
+            **load_metadata(warehouse, name, tuple(tables)),
+            **reconnect_metadata(warehouse, name),
+        }
         extra["files_loaded"] = dg.MetadataValue.int(len(files) - len(rejected))
         extra["files_rejected"] = dg.MetadataValue.int(len(rejected))
     for result in results:
@@ -143,7 +146,9 @@ def settle_files(
         context.log.warning("%s set aside in rejected/: %s", item.original_name, reason)
 
 
-def load_metadata(warehouse: WarehouseResource, source: str) -> dict[str, dg.MetadataValue]:
-    """Row counts of the source's raw tables and its quarantine, for the asset's metadata."""
-    counts = raw_row_counts(warehouse.warehouse().admin, source)
+def load_metadata(
+    warehouse: WarehouseResource, source: str, tables: tuple[str, ...] = ()
+) -> dict[str, dg.MetadataValue]:
+    """Row counts of the source's raw tables (`tables` too) and its quarantine, as metadata."""
+    counts = raw_row_counts(warehouse.warehouse().admin, source, tables)
     return {f"rows:{table}": dg.MetadataValue.int(rows) for table, rows in counts.items()}

@@ -7,6 +7,8 @@ load package that failed every later run. Each test ends with raw compared to on
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -22,6 +24,8 @@ from fitelt.settings import Settings
 from fitelt.warehouse.locks import is_locked, pipeline_lock
 from tests.conftest import SAMPLE_WEIGHT_CSV
 from tests.reliability.helpers import clean_run_snapshot, load, snapshot
+
+logger = logging.getLogger(__name__)
 
 FITELT = str(Path(sys.executable).parent / "fitelt")
 DLT_INTERNALS = ("LoadPackageNotFound", "FileNotFoundError", "Directory not empty", "Traceback")
@@ -151,7 +155,15 @@ def test_a_cli_run_while_serve_streams_bikes_loses_and_doubles_nothing(
     fitelt_env, pg_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dlt_sources.simulators.bikes import BikeSimulator
-    from tests.cli.test_serve_shutdown import _answers, _free_port, _tree, _wait_for
+    from tests.cli.test_serve_shutdown import (
+        ACTIVE,
+        STOP_BOUND_S,
+        _answers,
+        _free_port,
+        _tree,
+        _wait_for,
+    )
+    from tests.conftest import query
 
     bikes = BikeSimulator(bikes=2, speed=4.0, seed=11)
     log_server = bikes.serve()
@@ -179,10 +191,26 @@ def test_a_cli_run_while_serve_streams_bikes_loses_and_doubles_nothing(
                              capture_output=True, text=True, timeout=600)  # fmt: skip
         assert cli.returncode == 0, cli.stderr[-3000:]
         assert not any(word in cli.stderr for word in DLT_INTERNALS), cli.stderr[-3000:]
-    finally:
+        # SIGTERM (what kill, systemd or a supervisor sends) while the daemon's bike window
+        # is still reading: the whole tree ends within the bound, and no run stays in progress
+        # (tests/cli/test_serve_shutdown.py covers Ctrl-C on an idle serve).
+        _wait_for("a started bike run", lambda: _query_count(fitelt_env, reading + "'STARTED'")
+                  > 0, serve, log)  # fmt: skip
+        started = time.monotonic()
         serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=60)
-        assert not _tree("bikes-cli")
+        code = serve.wait(timeout=STOP_BOUND_S)
+        logger.info("serve stopped by SIGTERM in %.1f s", time.monotonic() - started)
+        assert not _tree("bikes-cli"), "processes left behind after SIGTERM"
+        assert code == 0, log.read_text()[-3000:]
+        stuck = query(fitelt_env, "select run_id, status from runs where status in %s", (ACTIVE,))
+        assert not stuck, f"runs left in progress: {stuck}"
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait(timeout=10)
+        for pid in _tree("bikes-cli"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     bikes.stop()  # the log stops growing; the server still serves it
     try:
         monkeypatch.setenv("FITELT_BIKES_WINDOW_S", "0")  # read once, to the end of the log
