@@ -33,7 +33,13 @@ class LayeredDbtTranslator(DagsterDbtTranslator):
     """Groups dbt models by layer (staging, marts) so the UI reads left to right."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Duplicate source keys: the three activity_files tables are one dlt asset (see the
+        # dbt source's yml); every other source table keeps a key of its own.
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(
+                enable_asset_checks=True, enable_duplicate_source_asset_keys=True
+            )
+        )
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn") or []

@@ -1,7 +1,11 @@
 {#-
-    One row per run (stg_strava__activities.is_run: Run, TrailRun, VirtualRun) with pace,
-    speed, the athlete's weight as of the run (latest weigh-in at or before the start instant),
-    a weight-normalised pace and the previous run's values, over the athlete's whole history.
+    One row per run (marts.activities with sport 'running': every run counted once, whether it
+    came from Strava, an activity file or both) with pace, speed, the athlete's weight as of
+    the run (latest weigh-in at or before the start instant), a weight-normalised pace and the
+    previous run's values, over the athlete's whole history. activity_id is
+    activities.activity_number: the Strava activity id when the run has one (as before activity
+    files), else a negative number derived from activities.activity_id. The values are those of
+    the run's chosen (best-detailed) version.
 
     pace_min_per_km  = moving_time_s / 60 / distance_km    (null for 0 km or 0 s)
     speed_kmh        = distance_km × 3600 / moving_time_s  (null for 0 s)
@@ -14,21 +18,21 @@
 {%- set reference_weight_kg = 70.0 %}
 
 with activities as (
-    {{ ref_or_empty('stg_strava__activities', {
+    {{ ref_or_empty('activities', {
         'athlete_id': 'text',
-        'activity_id': 'bigint',
-        'activity_name': 'text',
+        'activity_number': 'bigint',
+        'name': 'text',
+        'sport': 'text',
         'sport_type': 'text',
-        'is_run': 'boolean',
         'started_at': 'timestamptz',
         'started_at_local': 'timestamp',
         'timezone': 'text',
-        'distance_km': 'double precision',
-        'moving_time_s': 'bigint',
-        'elapsed_time_s': 'bigint',
+        'distance_m': 'double precision',
+        'moving_time_s': 'double precision',
+        'elapsed_time_s': 'double precision',
         'elevation_gain_m': 'double precision',
-        'average_heartrate': 'double precision',
-        'max_heartrate': 'double precision',
+        'avg_heart_rate': 'double precision',
+        'max_heart_rate': 'double precision',
     }) }}
 ),
 
@@ -39,28 +43,27 @@ weigh_ins as (
 runs as (
     select
         athlete_id,
-        activity_id,
-        activity_name,
+        activity_number as activity_id,
+        name as activity_name,
         sport_type,
         started_at,
-        coalesce(started_at_local, started_at at time zone coalesce(timezone, 'UTC'))
-            as started_at_local,
+        started_at_local,
         timezone,
-        distance_km,
-        moving_time_s,
-        elapsed_time_s,
+        distance_m / 1000.0 as distance_km,
+        round(moving_time_s)::bigint as moving_time_s,
+        round(elapsed_time_s)::bigint as elapsed_time_s,
         elevation_gain_m,
-        average_heartrate,
-        max_heartrate,
+        avg_heart_rate as average_heartrate,
+        max_heart_rate as max_heartrate,
         case
-            when distance_km > 0 and moving_time_s > 0
-                then moving_time_s / 60.0 / distance_km
+            when distance_m > 0 and round(moving_time_s) > 0
+                then round(moving_time_s) / 60.0 / (distance_m / 1000.0)
         end as pace_min_per_km,
         case
-            when moving_time_s > 0 then distance_km * 3600 / moving_time_s
+            when round(moving_time_s) > 0 then distance_m / 1000.0 * 3600 / round(moving_time_s)
         end as speed_kmh
     from activities
-    where is_run
+    where sport = 'running'
 ),
 
 {# Runs and weigh-ins on one time line per athlete: a run's as-of weigh-in is the latest

@@ -10,6 +10,7 @@
 -- depends_on: {{ source('withings', 'measures') }}
 -- depends_on: {{ source('strava', 'activities') }}
 -- depends_on: {{ source('crossfit', 'sets') }}
+-- depends_on: {{ source('activity_files', 'files') }}
 
 with registry as (
     {{ source_or_empty('fitelt', 'athletes', {

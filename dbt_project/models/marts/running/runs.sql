@@ -1,6 +1,7 @@
 {#-
     One row per run; every value comes from int_runs_weight_as_of (pace, speed, the as-of
-    weight, the previous run). This model decides which rows a build writes.
+    weight, the previous run), which reads marts.activities (Strava rows and activity files,
+    each run once). This model decides which rows a build writes.
 
     Incremental (delete+insert on athlete_id, activity_id). Each run rewrites, per athlete,
     every run from the earliest of:
@@ -8,10 +9,12 @@
       - the start of any run not stored yet (new runs, and old ones a bulk export backfills),
       - the start of any stored run whose as-of weigh-in changed (a weigh-in loaded after the
         run; found with one sort of weigh-ins and stored runs, below), or that is no longer a
-        run.
+        run,
+      - the start of any stored run whose values changed (a better version of it arrived, an
+        activity file after its Strava row, or an edit older than 28 days).
     The previous-run columns are computed over the whole history, so the first rewritten run
     gets its previous run right. The post-hook deletes stored runs that are no longer runs in
-    staging.
+    marts.activities (e.g. a file-only run, stored under a negative id, whose Strava row came).
 -#}
 {{
     config(
@@ -20,16 +23,16 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook="
-            {% if load_relation(ref('stg_strava__activities')) is none %}
+            {% if load_relation(ref('activities')) is none %}
                 select 1
             {% else %}
                 delete from {{ this }} as stored
                 where not exists (
-                    select 1 from {{ ref('stg_strava__activities') }} as activities
+                    select 1 from {{ ref('activities') }} as activities
                     where
-                        activities.is_run
+                        activities.sport = 'running'
                         and activities.athlete_id = stored.athlete_id
-                        and activities.activity_id = stored.activity_id
+                        and activities.activity_number = stored.activity_id
                 )
             {% endif %}"
     )
@@ -129,6 +132,30 @@ with runs as (
                 where
                     runs.athlete_id = stored.athlete_id
                     and runs.activity_id = stored.activity_id
+            )
+        group by stored.athlete_id
+
+        union all
+
+        select
+            stored.athlete_id,
+            min(least(stored.started_at, runs.started_at)) as recompute_from
+        from {{ this }} as stored
+        inner join runs
+            on
+                stored.athlete_id = runs.athlete_id
+                and stored.activity_id = runs.activity_id
+        where
+            (
+                stored.started_at, stored.activity_name, stored.sport_type,
+                stored.started_at_local, stored.distance_km, stored.moving_time_s,
+                stored.elapsed_time_s, stored.elevation_gain_m, stored.average_heartrate,
+                stored.max_heartrate
+            ) is distinct from (
+                runs.started_at, runs.activity_name, runs.sport_type,
+                runs.started_at_local, runs.distance_km, runs.moving_time_s,
+                runs.elapsed_time_s, runs.elevation_gain_m, runs.average_heartrate,
+                runs.max_heartrate
             )
         group by stored.athlete_id
     ),

@@ -1,0 +1,62 @@
+{#- One row per file version (raw.activity_files), typed as the contract states, with the dlt
+    load that last wrote it (load_id: a version sent again, its samples replaced, gets a new
+    one); empty while the raw table does not exist. -#}
+with files as (
+    {{ source_or_empty('activity_files', 'files', {
+        'content_sha256': 'text',
+        'athlete_id': 'text',
+        'source_format': 'text',
+        'source_file': 'text',
+        'file_identity': 'text',
+        'device_serial': 'bigint',
+        'device_manufacturer': 'text',
+        'device_product': 'text',
+        'sport': 'text',
+        'sub_sport': 'text',
+        'started_at': 'timestamptz',
+        'utc_offset_s': 'integer',
+        'distance_m': 'double precision',
+        'moving_time_s': 'double precision',
+        'elapsed_time_s': 'double precision',
+        'avg_heart_rate': 'double precision',
+        'max_heart_rate': 'double precision',
+        'avg_speed_mps': 'double precision',
+        'elevation_gain_m': 'double precision',
+        'avg_power_w': 'double precision',
+        'calories': 'double precision',
+        'record_count': 'integer',
+        'lap_count': 'integer',
+        'strava_activity_id': 'bigint',
+        'activity_name': 'text',
+        '_dlt_load_id': 'text',
+    }) }}
+)
+
+select
+    content_sha256::text as content_sha256,
+    athlete_id::text as athlete_id,
+    source_format::text as source_format,
+    source_file::text as source_file,
+    file_identity::text as file_identity,
+    device_serial::bigint as device_serial,
+    device_manufacturer::text as device_manufacturer,
+    device_product::text as device_product,
+    sport::text as sport,
+    sub_sport::text as sub_sport,
+    started_at::timestamptz as started_at,
+    utc_offset_s::integer as utc_offset_s,
+    distance_m::double precision as distance_m,
+    moving_time_s::double precision as moving_time_s,
+    elapsed_time_s::double precision as elapsed_time_s,
+    avg_heart_rate::double precision as avg_heart_rate,
+    max_heart_rate::double precision as max_heart_rate,
+    avg_speed_mps::double precision as avg_speed_mps,
+    elevation_gain_m::double precision as elevation_gain_m,
+    avg_power_w::double precision as avg_power_w,
+    calories::double precision as calories,
+    record_count::integer as record_count,
+    lap_count::integer as lap_count,
+    strava_activity_id::bigint as strava_activity_id,
+    activity_name::text as activity_name,
+    _dlt_load_id::text as load_id
+from files
