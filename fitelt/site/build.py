@@ -109,6 +109,12 @@ def build_site(
 
 def _evidence_env(conn: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_SOURCE__")}
+    # The route maps draw the track alone unless a basemap is configured (off: no tile server).
+    # Vite hands only VITE_* variables to page code, so ours are passed on under that prefix.
+    for name in ("FITELT_SITE_BASEMAP_URL", "FITELT_SITE_BASEMAP_ATTRIBUTION"):
+        env.pop(f"VITE_{name}", None)
+        if os.environ.get(name):
+            env[f"VITE_{name}"] = os.environ[name]
     for key in CONN_KEYS:
         env[ENV_PREFIX + key] = str(conn[key])
     env.update(

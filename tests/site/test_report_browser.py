@@ -61,6 +61,7 @@ MARKERS = {
     "/": ".latest-weight-value",
     "/weight": "article canvas",
     "/running": "article canvas",
+    "/activities": ".activities-count-value",
     "/crossfit": ".max-weight-value",
     "/training-load": ".latest-acwr-value",
     "/forecast": ".predicted-weight-value",

@@ -38,6 +38,7 @@ PAGES = (
     "/",
     "/weight",
     "/running",
+    "/activities",
     "/crossfit",
     "/training-load",
     "/forecast",
