@@ -8,6 +8,7 @@ from typing import Any
 
 import dlt
 
+from ..common.arrow_rows import row_items
 from ..common.files import SourceFile
 from ..common.isolation import isolated_file_items
 from ..common.quarantine import quarantine_row
@@ -108,7 +109,7 @@ def _rows(
             )
             continue
         good += 1
-        batch.append({**result, "data_source": origin, "source_file": file_name})
-    if batch:
-        yield dlt.mark.with_hints(batch, SETS_HINTS, create_table_variant=True)
+        batch.append(result)
+    # As pyarrow tables (csv + COPY), not dicts dlt normalises one by one: common/arrow_rows.py
+    yield from row_items(batch, SETS_HINTS, {"data_source": origin, "source_file": file_name})
     log.info("%s: %d sets loaded, %d quarantined", label, good, bad)

@@ -351,7 +351,8 @@ def test_running_page_links_to_activities_and_shows_best_efforts(
         site.reader,
         "select e.effort, min(e.seconds) from marts.best_efforts as e "
         "join marts.activities as a using (athlete_id, activity_id) "
-        "where e.athlete_id = %s and a.sport = 'running' and e.rank = 1 and e.distance_m > 0 "
+        "where e.athlete_id = %s and a.sport = 'running' and e.athlete_rank = 1 "
+        "and e.distance_m > 0 "
         "group by e.effort order by min(e.distance_m)",
         (ATHLETE,),
     )

@@ -1,4 +1,6 @@
--- Activities from FIT/TCX/GPX files (marts.activities, one row per athlete and activity).
+-- Activities with recorded samples (from FIT/TCX/GPX files): each has a page of its own.
+-- Summary-only activities (a Strava row without its file) are in marts.runs and the Running
+-- page; prerendering a page for each of them would only say "no samples".
 -- `activity_slug` is the activity's URL segment (/activities/<athlete_id>/<activity_slug>/):
 -- the id itself when it is URL- and file-name-safe, else '~' and its UTF-8 bytes in hex
 -- ('~' never occurs in a safe id, so slugs stay unique per athlete).
@@ -26,3 +28,4 @@ select
     has_records,
     name
 from marts.activities
+where has_records

@@ -7,5 +7,5 @@ select
     distance_m::float8 as distance_m,
     seconds::float8 as seconds,
     started_at,
-    rank
+    athlete_rank as rank
 from marts.best_efforts

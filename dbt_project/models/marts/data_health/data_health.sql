@@ -12,6 +12,7 @@
 -- depends_on: {{ source('withings', 'measures') }}
 -- depends_on: {{ source('strava', 'activities') }}
 -- depends_on: {{ source('crossfit', 'sets') }}
+-- depends_on: {{ source('activity_files', 'files') }}
 {%- set relations = data_health_relations() %}
 {%- set grace_minutes = 30 %}
 
@@ -21,7 +22,7 @@ with scheduled as (
         source_name,
         schedule_hours
     from (
-        values ('crossfit', 3), ('strava', 3), ('withings', 3)
+        values ('activity_files', 3), ('crossfit', 3), ('strava', 3), ('withings', 3)
     ) as schedule (source_name, schedule_hours)
 ),
 
