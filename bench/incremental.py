@@ -28,6 +28,7 @@ from fitelt.warehouse import ConnInfo
 from . import data
 from .dbt_runs import dbt_case, incremental_models, run_dbt
 from .ingest import make_readings, project_path
+from .scale_worker import step_seconds
 from .server import new_database
 
 log = logging.getLogger(__name__)
@@ -96,17 +97,8 @@ def rows_written(db: ConnInfo, source: str, load_ids: set[str]) -> tuple[int, in
 
 
 def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
-    starts: dict[str, float] = {}
-    seconds = 0.0
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type == dg.DagsterEventType.STEP_START:
-            starts[event.step_key] = entry.timestamp
-        elif event.event_type == dg.DagsterEventType.STEP_SUCCESS:
-            seconds += entry.timestamp - starts.pop(event.step_key)
-    return seconds
+    """Seconds spent in the run's steps, all together."""
+    return sum(step_seconds(instance, run_id).values())
 
 
 def timed_load(db: ConnInfo, instance: dg.DagsterInstance, source: str) -> dict:

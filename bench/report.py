@@ -6,6 +6,8 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .activity_files_report import activity_files_section
+from .file_load import file_load_table
 from .report_tables import (
     freshness_table,
     incremental_table_notes,
@@ -206,6 +208,10 @@ def write_report(path: Path, results: dict, command: str) -> None:
         lines += pipeline_table(pipeline)
     if results.get("startup"):
         lines += startup_table(results["startup"])
+    if results.get("fileload"):
+        lines += file_load_table(results["fileload"], results["rows"])
+    if results.get("activity_files"):
+        lines += activity_files_section(results["activity_files"])
     lines += notes(results)
     lines += _fixes()
     path.write_text("\n".join(lines) + "\n")

@@ -1,16 +1,19 @@
-"""One scaling run in its own process: `python -m bench.scale_worker SCALE OUT_JSON`.
+"""One scaling run in its own process:
+`python -m bench.scale_worker SCALE OUT_JSON [--load-only] [--rows dicts|arrow]`.
 
 The parent sets FITELT_DATA_DIR and DATABASE_URL (an empty warehouse). This process writes the
 scale's exports, drops them into the inbox and runs the pipeline in-process, step by step,
 then writes its timings, row counts and peak memory (its own, and dbt's) to OUT_JSON.
+`--load-only` stops after the load step; `--rows dicts` hands the file sources' rows to dlt as
+dicts (`arrow_rows.COLUMNAR` off, the path before pyarrow tables), for bench/file_load.py.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import resource
-import sys
 import threading
 import time
 from pathlib import Path
@@ -66,10 +69,37 @@ class ChildPeak:
         return self.peak_mb
 
 
+def step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Seconds of each step of a run (its event log), e.g. one per source of the load."""
+    import dagster as dg
+
+    starts: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type == dg.DagsterEventType.STEP_SUCCESS:
+            seconds[event.step_key] = entry.timestamp - starts.pop(event.step_key)
+    return seconds
+
+
 def main() -> None:
-    scale, out = int(sys.argv[1]), Path(sys.argv[2])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scale", type=int)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--rows", choices=("dicts", "arrow"), default="arrow")
+    args = parser.parse_args()
+    scale, out = args.scale, args.out
     logging.basicConfig(level=logging.WARNING)
     import dagster as dg
+
+    from dlt_sources.common import arrow_rows
+
+    arrow_rows.COLUMNAR = args.rows == "arrow"
 
     from fitelt.inbox.store import Inbox
     from fitelt.settings import Settings
@@ -90,11 +120,15 @@ def main() -> None:
     steps = {"import": time.perf_counter() - started}
     instance = dg.DagsterInstance.ephemeral()
     children = ChildPeak()
-    for name, selection in STEPS:
+    load_steps: dict[str, float] = {}
+    for name, selection in STEPS[:1] if args.load_only else STEPS:
         started = time.perf_counter()
-        if not succeeded(materialize(selection, instance=instance)):
+        result = materialize(selection, instance=instance)
+        if not succeeded(result):
             raise SystemExit(f"scale {scale}: step {name} failed")
         steps[name] = time.perf_counter() - started
+        if name == "load":
+            load_steps = step_seconds(instance, result.run_id)
     dsn = resolve_warehouse(settings).admin.dsn()
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         rows = {}
@@ -108,6 +142,8 @@ def main() -> None:
         "athletes": len(data.athletes(scale)),
         "generate_s": generate_s,
         "steps": steps,
+        "load_steps": load_steps,
+        "row_path": args.rows,
         "raw_rows": rows,
         "db_mb": db_bytes / 1e6,
         "peak_rss_mb": _peak_mb(),

@@ -24,13 +24,18 @@ from .server import new_database
 log = logging.getLogger(__name__)
 
 
-def run_scale(server: ConnInfo, scale: int) -> dict:
+def run_scale(
+    server: ConnInfo, scale: int, *, load_only: bool = False, row_path: str = "arrow"
+) -> dict:
+    """One scale in a fresh worker; `load_only` skips dbt and training (bench/file_load.py),
+    `row_path` "dicts" hands the file rows to dlt as dicts (the path before pyarrow tables)."""
     db = new_database(server)
     root = Path(tempfile.mkdtemp(prefix=f"fitelt-bench-x{scale}-"))
     out = root / "result.json"
     env = {**os.environ, "FITELT_DATA_DIR": str(root / "data"), "DATABASE_URL": db.url()}
+    flags = ["--rows", row_path] + (["--load-only"] if load_only else [])
     child = subprocess.Popen(
-        [sys.executable, "-m", "bench.scale_worker", str(scale), str(out)],
+        [sys.executable, "-m", "bench.scale_worker", str(scale), str(out), *flags],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
@@ -42,8 +47,10 @@ def run_scale(server: ConnInfo, scale: int) -> dict:
         raise RuntimeError(f"scale {scale} failed ({child.returncode}):\n{tail}")
     result = json.loads(out.read_text())
     steps = result["steps"]
-    result["pipeline_s"] = steps["load"] + steps["dbt build"] + steps["train"]
     result["rows"] = sum(result["raw_rows"].values())
+    if load_only:
+        return result
+    result["pipeline_s"] = steps["load"] + steps["dbt build"] + steps["train"]
     log.info(
         "×%-4d %8d rows  load %6.1f s  dbt %6.1f s  train %6.1f s  peak %5.0f MB (dbt %5.0f MB)",
         scale, result["rows"], steps["load"], steps["dbt build"], steps["train"],

@@ -57,6 +57,7 @@ def activity_files_source(
     another's.
     """
     _arrow_rows_get_dlt_columns()
+    _load_files_for_parallel_copy()
     return decoded_files(files, skip_versions)
 
 
@@ -70,6 +71,19 @@ def _arrow_rows_get_dlt_columns() -> None:
     """
     for option in ("ADD_DLT_LOAD_ID", "ADD_DLT_ID"):
         os.environ.setdefault(f"{SOURCE.upper()}__NORMALIZE__PARQUET_NORMALIZER__{option}", "true")
+
+
+def _load_files_for_parallel_copy() -> None:
+    """Load files of at most RECORD_BATCH_ROWS rows, uncompressed, in pipeline `SOURCE` only.
+
+    A bulk export is millions of records: as one gzipped csv they were one COPY after a
+    single-threaded gzip, both after the last file was decoded. Split, they load as parallel
+    COPY jobs (dlt's load workers); uncompressed, the normalise step writes them at disk speed
+    (the working folder is deleted after the run; ≈ 220 bytes a record meanwhile).
+    """
+    prefix = f"{SOURCE.upper()}__NORMALIZE__DATA_WRITER__"
+    os.environ.setdefault(f"{prefix}FILE_MAX_ITEMS", str(RECORD_BATCH_ROWS))
+    os.environ.setdefault(f"{prefix}DISABLE_COMPRESSION", "true")
 
 
 @dlt.resource(name="files")

@@ -55,6 +55,7 @@ class _FitActivityReader:
         self.timer_events: list[tuple[float, str]] = []
         self.activity_mesg: dict[str, Any] | None = None
         self.untimed = 0
+        self.not_activity: str | None = None  # why, once the file_id said so
 
     def read(self, stream: IO[bytes]) -> DecodedActivity:
         reader = fitdecode.FitReader(
@@ -66,8 +67,8 @@ class _FitActivityReader:
         data_frame = fitdecode.FIT_FRAME_DATA
         with reader:
             for frame in reader:
-                if frame.frame_type != data_frame:
-                    continue
+                if frame.frame_type != data_frame or self.not_activity:
+                    continue  # a file that is no activity is still read to its CRC
                 name = frame.name
                 if name == "record":
                     self._record({f.name: f.value for f in frame.fields})
@@ -92,10 +93,13 @@ class _FitActivityReader:
             return
         self.file_type = values.get("type")
         if self.file_type != "activity":
-            raise NotAnActivity(
+            # Said only once the file's CRC checked out (`_finish`): a damaged type byte must
+            # reject the file, not skip it as some other kind of FIT file.
+            self.not_activity = (
                 f"FIT file type is {self.file_type!r}, not 'activity' "
                 "(settings, monitoring, course and other FIT files are not loaded)"
             )
+            return
         product = values.get("product_name") or values.get("garmin_product")
         product = product if product is not None else values.get("product")
         serial = values.get("serial_number")
@@ -152,6 +156,8 @@ class _FitActivityReader:
     def _finish(self) -> DecodedActivity:
         if self.file_type is None:
             raise FitFileError("FIT file has no file_id message: not a FIT activity file")
+        if self.not_activity:
+            raise NotAnActivity(self.not_activity)
         activity = self.activity
         if self.untimed:
             log.warning("%d FIT records without an absolute timestamp skipped", self.untimed)

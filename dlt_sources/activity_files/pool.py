@@ -40,7 +40,10 @@ def decode_workers(setting: int | None = None) -> int:
     """Decoder processes for a run: the setting (FITELT_DECODE_WORKERS, else DECODE_WORKERS)
     capped by the CPUs this process may use; 1 or less means decoding in-process."""
     if setting is None:
-        setting = int(os.environ.get(WORKERS_VARIABLE) or DECODE_WORKERS)
+        raw = os.environ.get(WORKERS_VARIABLE) or str(DECODE_WORKERS)
+        if not raw.strip().isdigit():
+            raise ValueError(f"{WORKERS_VARIABLE} must be a whole number, not {raw!r}")
+        setting = int(raw)
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
@@ -83,7 +86,11 @@ class _Worker:
             env=env,
             close_fds=True,
         )
-        hello = self._receive()
+        try:
+            hello = self._receive()
+        finally:
+            if self.process.poll() is not None:
+                self.kill()  # reaped, pipes closed
         if not (isinstance(hello, tuple) and hello[0] == "ready"):
             self.kill()
             raise WorkerGone(f"decoder process sent {hello!r} instead of ready")
@@ -108,7 +115,10 @@ class _Worker:
             self.kill()
             return "the decoder process stopped answering"
         if code < 0:
-            return f"the decoder process was killed by {signal.Signals(-code).name}"
+            try:
+                return f"the decoder process was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"the decoder process was killed by signal {-code}"
         return f"the decoder process exited with code {code}"
 
     def stop(self) -> None:
@@ -172,8 +182,8 @@ class DecodePool:
         with self._lock:
             self._closing = True
             busy = list(self._busy.values())
-        for worker in busy:
-            worker.kill()
+        for worker in busy:  # its thread sees the end of the pipe, reaps it and stops
+            worker.process.kill()
         for _ in self._threads:
             self._jobs.put(None)
         for thread in self._threads:
@@ -191,34 +201,46 @@ class DecodePool:
                 worker.stop()
                 self._processes.discard(worker.process)
                 return
+            if self._closing:  # queued before `close`: nobody waits for it any more
+                pending.resolve(("unavailable", "the pool is closing", []))
+                continue
             worker = self._run(worker, pending)
 
     def _run(self, worker: _Worker, pending: Pending) -> _Worker | None:
         """Serve one job; the worker to go on with (a fresh one when this one died)."""
+        ident, reason = threading.get_ident(), ""
         for attempt in (1, 2):
-            ident = threading.get_ident()
             self._busy[ident] = worker
             try:
                 result = worker.run(pending.job)
             except WorkerGone as exc:
                 reason = str(exc)
-                self._processes.discard(worker.process)
-                if self._closing:
-                    pending.resolve(("unavailable", reason, []))
-                    return None
-                log.warning("%s while decoding %s%s", reason, pending.job.version.source_file,
-                            "; trying it once more" if attempt == 1 else "")  # fmt: skip
-                worker = self._start()
-                if worker is None:
-                    pending.resolve(("unavailable", reason, []))
-                    return None
-                continue
+            except Exception as exc:  # not the decoder's doing: the reader decodes it itself
+                log.exception("decoder pool: %s", pending.job.version.source_file)
+                self._retire(worker)
+                pending.resolve(("unavailable", f"{type(exc).__name__}: {exc}", []))
+                return self._start()
+            else:
+                pending.resolve(result)
+                return worker
             finally:
                 self._busy.pop(ident, None)
-            pending.resolve(result)
-            return worker
+            self._retire(worker)
+            if self._closing:
+                pending.resolve(("unavailable", reason, []))
+                return None
+            log.warning("%s while decoding %s%s", reason, pending.job.version.source_file,
+                        "; trying it once more" if attempt == 1 else "")  # fmt: skip
+            worker = self._start()
+            if worker is None:
+                pending.resolve(("unavailable", reason, []))
+                return None
         pending.resolve(("failed", f"{reason} twice while decoding it", []))
         return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()  # reaped, pipes closed
+        self._processes.discard(worker.process)
 
     def _start(self) -> _Worker | None:
         """A ready worker; None (and this thread stops serving) when it cannot start."""
