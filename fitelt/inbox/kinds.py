@@ -33,7 +33,10 @@ def detect_kind_of_head(head: bytes, name: str) -> str:
         return ACTIVITY_KIND
     text = head.decode("utf-8-sig", errors="replace")
     first = text.split("\n", 1)[0].rstrip("\r")  # csv's line ends, not str.splitlines
-    header = next(csv.reader([first]), []) if first else []
+    try:
+        header = next(csv.reader([first]), []) if first else []
+    except csv.Error:  # e.g. a lone carriage return in binary bytes: not a CSV header at all
+        header = []
     for kind, matches in DETECTORS.items():
         if matches(header):
             return kind

@@ -66,3 +66,17 @@ def test_any_damaged_fit_byte_rejects_the_file(tmp_path: Path, position: int, fl
 @given(head=st.binary(max_size=2048))
 def test_detection_never_fails_on_arbitrary_bytes(head: bytes) -> None:
     assert detect_activity_format(head) in (None, "fit", "tcx", "gpx", "gzip", "zip")
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=st.binary(max_size=2048) | st.text(max_size=400).map(str.encode))
+def test_the_inbox_names_a_kind_or_refuses_arbitrary_bytes_with_its_error(head: bytes) -> None:
+    """`fitelt import` of any file: a kind, or UnknownExportError (one line), never a crash."""
+    from fitelt.inbox.kinds import UnknownExportError, detect_kind_of_head
+
+    try:
+        kind = detect_kind_of_head(head, "anything.bin")
+    except UnknownExportError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert kind in ("withings", "strava", "crossfit", "activity_files")
