@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     register_admin(sub)
+    from fitelt.cli.athlete import register as register_athlete  # athlete set|show|list
+
+    register_athlete(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The athlete registry (`raw.athletes`): who the data belongs to and their time zone."""
+"""The athlete registry (`raw.athletes`): who the data belongs to, time zone, HR settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import psycopg2
 
-from fitelt.warehouse import ConnInfo
+from fitelt.warehouse.conninfo import ConnInfo
+from fitelt.warehouse.locks import wait_for_layout_lock
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +17,9 @@ log = logging.getLogger(__name__)
 ATHLETE_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
 ATHLETE_ID_RULE = "1 to 64 letters (A-Z, a-z), digits, '_' or '-'"
 _ATHLETE_ID = re.compile(ATHLETE_ID_PATTERN.replace("$", r"\Z"))
+
+# Plausible heart rates (bpm) for the settings; the CHECK constraints hold every writer to them.
+HR_RANGES = {"max_hr": (100, 230), "resting_hr": (25, 120), "threshold_hr": (80, 230)}
 
 DDL = f"""
 create table if not exists raw.athletes (
@@ -27,6 +31,52 @@ create table if not exists raw.athletes (
     created_at timestamptz not null default now()
 )
 """
+
+# The heart-rate settings (issue 17), added in place to tables made by older versions. A column
+# added here gets its CHECK with it; `add column if not exists` adds nothing the second time.
+HR_COLUMNS_DDL = "".join(
+    f"alter table raw.athletes add column if not exists {name} smallint "
+    f"check ({name} between {low} and {high});\n"
+    for name, (low, high) in HR_RANGES.items()
+)
+
+# resting < threshold < max among those known. Named, so a second process adding it at the same
+# moment fails with duplicate_object, which is caught: the constraint is there either way.
+HR_ORDER_DDL = """
+do $$ begin
+    if not exists (
+        select 1 from pg_constraint
+        where conname = 'athletes_hr_order' and conrelid = 'raw.athletes'::regclass
+    ) then
+        alter table raw.athletes add constraint athletes_hr_order check (
+            (resting_hr is null or threshold_hr is null or resting_hr < threshold_hr)
+            and (threshold_hr is null or max_hr is null or threshold_hr < max_hr)
+            and (resting_hr is null or max_hr is null or resting_hr < max_hr)
+        );
+    end if;
+exception when duplicate_object then null;
+end $$;
+"""
+
+ATHLETES_DDL = DDL + ";\n" + HR_COLUMNS_DDL + HR_ORDER_DDL
+_HR_COLUMN_COUNT = """
+select count(*) from pg_attribute
+where attrelid = to_regclass('raw.athletes') and attname = any(%s) and not attisdropped
+"""
+
+
+def ensure_athletes_table(cur) -> None:
+    """raw.athletes with every column of this version (idempotent, safe across processes).
+
+    Already complete (the usual case: the bootstrap made it): one catalog query. Otherwise the
+    DDL runs under the layout lock, so concurrent processes take turns instead of racing on
+    `create table` / `add column`.
+    """
+    cur.execute(_HR_COLUMN_COUNT, (list(HR_RANGES),))
+    if cur.fetchone()[0] == len(HR_RANGES):
+        return
+    wait_for_layout_lock(cur)
+    cur.execute(ATHLETES_DDL)
 
 
 def validate_athlete_id(value: str) -> str:
@@ -46,12 +96,21 @@ class Athlete:
     timezone: str
     birth_year: int | None = None
     sex: str | None = None
+    max_hr: int | None = None
+    resting_hr: int | None = None
+    threshold_hr: int | None = None
+
+
+# The columns of `Athlete`, in its field order (a constant: no user input reaches it).
+ATHLETE_COLUMNS = (
+    "athlete_id, display_name, timezone, birth_year, sex, max_hr, resting_hr, threshold_hr"
+)
 
 
 def ensure_athlete(conn: ConnInfo, athlete_id: str, default_timezone: str) -> tuple[Athlete, bool]:
     """The athlete, registering it with defaults when unknown; True when newly created."""
     with psycopg2.connect(conn.dsn()) as db, db.cursor() as cur:
-        cur.execute(DDL)
+        ensure_athletes_table(cur)
         cur.execute(
             "insert into raw.athletes (athlete_id, display_name, timezone) values (%s, %s, %s) "
             "on conflict (athlete_id) do nothing returning athlete_id",
@@ -59,8 +118,7 @@ def ensure_athlete(conn: ConnInfo, athlete_id: str, default_timezone: str) -> tu
         )
         created = cur.fetchone() is not None
         cur.execute(
-            "select athlete_id, display_name, timezone, birth_year, sex "
-            "from raw.athletes where athlete_id = %s",
+            f"select {ATHLETE_COLUMNS} from raw.athletes where athlete_id = %s",  # noqa: S608
             (athlete_id,),
         )
         athlete = Athlete(*cur.fetchone())
@@ -75,9 +133,8 @@ def ensure_athlete(conn: ConnInfo, athlete_id: str, default_timezone: str) -> tu
 
 def list_athletes(conn: ConnInfo) -> list[Athlete]:
     with psycopg2.connect(conn.dsn()) as db, db.cursor() as cur:
-        cur.execute(DDL)
+        ensure_athletes_table(cur)
         cur.execute(
-            "select athlete_id, display_name, timezone, birth_year, sex from raw.athletes "
-            "order by athlete_id"
+            f"select {ATHLETE_COLUMNS} from raw.athletes order by athlete_id"  # noqa: S608
         )
         return [Athlete(*row) for row in cur.fetchall()]

@@ -7,6 +7,7 @@ import logging
 import psycopg2
 from psycopg2 import sql
 
+from fitelt.warehouse.athletes import ATHLETES_DDL
 from fitelt.warehouse.conninfo import ConnInfo
 from fitelt.warehouse.locks import wait_for_layout_lock
 from fitelt.warehouse.no_create import revoke_create_rights
@@ -36,7 +37,7 @@ def ensure_database(admin: ConnInfo, dbname: str) -> None:
 
 
 def ensure_layout(warehouse: ConnInfo, reader_password: str | None) -> None:
-    """Schemas raw/staging/marts and a role that can only SELECT on marts (idempotent).
+    """Schemas raw/staging/marts, raw.athletes, a role that can only SELECT on marts (idempotent).
 
     Safe to run from many processes at once: they take turns on the layout lock, since two
     concurrent GRANTs on one object fail with "tuple concurrently updated".
@@ -50,6 +51,9 @@ def ensure_layout(warehouse: ConnInfo, reader_password: str | None) -> None:
                 cur.execute(
                     sql.SQL("create schema if not exists {}").format(sql.Identifier(schema))
                 )
+            # The athlete registry always exists, with this version's columns (the HR settings
+            # are added in place to a registry made by an older version): dbt reads it.
+            cur.execute(ATHLETES_DDL)
             _ensure_reader(cur, warehouse, reader_password)
             ensure_row_security(cur)  # per-athlete roles: see row_security.py
             # No temp tables, no large objects: read-only roles create nothing (no_create.py).
