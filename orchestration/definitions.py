@@ -14,6 +14,7 @@ from orchestration.assets.foot_sensors import foot_sensor_assets
 from orchestration.assets.forecast import knn_forecast_models
 from orchestration.assets.report_site import report_site
 from orchestration.assets.strava import strava_assets
+from orchestration.assets.training_alerts import training_alerts
 from orchestration.assets.withings import withings_assets
 from orchestration.jobs.backup import backup_job
 from orchestration.jobs.forecast import forecast_job
@@ -41,6 +42,7 @@ defs = dg.Definitions(
         bikes_assets,
         bikes_hr_alerts,
         bikes_daily_report,
+        training_alerts,
     ],
     jobs=[*SOURCE_JOBS.values(), forecast_job, *LIVE_JOBS, backup_job],
     schedules=[*SCHEDULES, knn_forecast_weekly, *LIVE_SCHEDULES, backup_daily],
