@@ -18,6 +18,22 @@ timezones as (
     select * from {{ ref('int_athlete_timezones') }}
 ),
 
+loads as (
+    select
+        activity_id as load_activity_id,
+        trimp,
+        trimp_source,
+        load,
+        load_basis,
+        hr_seconds,
+        hr_zone1_s,
+        hr_zone2_s,
+        hr_zone3_s,
+        hr_zone4_s,
+        hr_zone5_s
+    from {{ ref('int_activity_load') }}
+),
+
 merged as (
     select
         activity_id,
@@ -53,13 +69,17 @@ chosen as (
 
 localised as (
     select
-        *,
+        chosen.*,
+        loads.*,
         case
-            when merged_utc_offset_s is not null
-                then (started_at at time zone 'UTC') + merged_utc_offset_s * interval '1 second'
-            else started_at at time zone zone
+            when chosen.merged_utc_offset_s is not null
+                then
+                    (chosen.started_at at time zone 'UTC')
+                    + chosen.merged_utc_offset_s * interval '1 second'
+            else chosen.started_at at time zone chosen.zone
         end as started_at_local
     from chosen
+    left join loads on chosen.activity_id = loads.load_activity_id
 )
 
 select
@@ -89,6 +109,16 @@ select
     elevation_gain_m,
     avg_power_w,
     calories,
+    trimp,
+    trimp_source,
+    load,
+    load_basis,
+    hr_seconds,
+    hr_zone1_s,
+    hr_zone2_s,
+    hr_zone3_s,
+    hr_zone4_s,
+    hr_zone5_s,
     record_count > 0 as has_records,
     record_count,
     lap_count,
