@@ -33,6 +33,9 @@ SET_COLUMNS: dict[str, dict[str, Any]] = {
     "unit": {"data_type": "text", "nullable": False},
     "weight_kg": {"data_type": "double", "nullable": True},
     "notes": {"data_type": "text", "nullable": True},
+    # Optional columns of the log (session-RPE inputs); null on lines and files without them.
+    "rpe": {"data_type": "double", "nullable": True},
+    "duration_min": {"data_type": "double", "nullable": True},
     "data_source": {"data_type": "text", "nullable": False},
     "source_file": {"data_type": "text", "nullable": True},
 }
@@ -62,7 +65,7 @@ SETS_HINTS = dlt.mark.make_hints(
 
 @dlt.resource(name="sets")
 def sets(files: Sequence[SourceFile] = (), sheets: Sequence[SheetsClient] = ()) -> Iterator[Any]:
-    """One row per logged line; bad lines (no date, negative reps, text weight) to quarantine."""
+    """One row per logged line; bad lines (no date, negative reps, RPE 11) to quarantine."""
     for source_file in files:
         yield from isolated_file_items("crossfit", source_file, _file_rows)
     for sheet in sheets:

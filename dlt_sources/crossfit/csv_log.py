@@ -50,8 +50,15 @@ def to_csv(cells: Any) -> str:
     return buffer.getvalue()
 
 
+def _optional_number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
 def write_log_csv(path: Path, sets: Iterable[dict]) -> int:
-    """Write logged sets the way the sheet's CSV download looks; returns the row count."""
+    """Write logged sets the way the sheet's CSV download looks; returns the row count.
+
+    The optional `rpe` and `duration_min` of a set are written when given (blank otherwise).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
@@ -67,6 +74,8 @@ def write_log_csv(path: Path, sets: Iterable[dict]) -> int:
                 "" if weight is None else f"{weight:g}",
                 item.get("unit", "kg") if weight is not None else "",
                 item.get("notes", ""),
+                _optional_number(item.get("rpe")),
+                _optional_number(item.get("duration_min")),
             ]
         )
         count += 1

@@ -6,6 +6,10 @@ that day. Re-loading the same sheet or CSV gives the same keys (idempotent); ins
 sorting rows does not change them (a row number would); two identical lines of one day stay two
 rows. The load also replaces each (athlete, day) it contains (merge_key, see __init__), so an
 edited or deleted line of a day leaves no stale row behind.
+
+The optional `rpe` and `duration_min` cells are not part of set_key: a file without those
+columns gets exactly the keys it always had, and adding an RPE to a logged line later keeps its
+key (the day is replaced anyway).
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ from ..common.textfile import check_text
 from .settings import (
     COLUMN_ALIASES,
     DATE_FORMATS,
+    MAX_DURATION_MIN,
     MAX_REPS,
+    MAX_RPE,
     MAX_SETS,
     MAX_WEIGHT_KG,
+    MIN_RPE,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     UNITS,
@@ -110,6 +117,18 @@ def _whole(value: Any, field: str, low: int, high: int, default: int | None = No
     return int(number)
 
 
+def _session_values(get: Any) -> dict[str, float | None]:
+    """The optional session-RPE inputs: rpe in [1, 10] (decimals allowed), duration_min > 0."""
+    rpe = parse_number(cell_text(get("rpe")), field="rpe", minimum=MIN_RPE, maximum=MAX_RPE)
+    duration = parse_number(
+        cell_text(get("duration_min")), field="duration_min", minimum=0.0,
+        maximum=MAX_DURATION_MIN,
+    )  # fmt: skip
+    if duration == 0.0:
+        raise RowError("duration_min: 0 is not a positive number of minutes")
+    return {"rpe": rpe, "duration_min": duration}
+
+
 def parse_set(cells: list[Any], columns: dict[str, int], latest_allowed: date) -> dict[str, Any]:
     """The typed values of one log line; RowError naming the field when it cannot be loaded."""
 
@@ -137,6 +156,7 @@ def parse_set(cells: list[Any], columns: dict[str, int], latest_allowed: date) -
         "unit": "lb" if factor != 1.0 else "kg",
         "weight_kg": None if weight is None else round(weight * factor, 3),
         "notes": cell_text(get("notes")) or None,
+        **_session_values(get),
     }
 
 

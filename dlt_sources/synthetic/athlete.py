@@ -84,6 +84,8 @@ def simulate_athlete(
         fat_pct = float(np.clip(fat_pct, 8, 35))
         if not on_vacation:
             _add_weigh_ins(athlete, rng, day, weight, fat_pct)
+    # A generator of its own: the draws above (and so every other sample file) stay as they were.
+    _add_session_rpe(athlete, np.random.default_rng([seed, 17]))
     return athlete
 
 
@@ -140,6 +142,26 @@ def _add_crossfit(
             }
         )
     return tonnage
+
+
+def _add_session_rpe(athlete: SyntheticAthlete, rng: np.random.Generator) -> None:
+    """The most recent 60 % of CrossFit sessions log an RPE and a duration on their first line
+    (one in five also on the last line, half a point harder): the older 40 % have neither, so
+    the sample has both the session-RPE load and its tonnage fallback."""
+    lines = athlete.crossfit_sets
+    days = sorted({line["date"] for line in lines})
+    logged = set(days[int(len(days) * 0.4) :])
+    first: dict[date, int] = {}
+    last: dict[date, int] = {}
+    for index, line in enumerate(lines):
+        first.setdefault(line["date"], index)
+        last[line["date"]] = index
+    for day in sorted(logged):
+        line = lines[first[day]]
+        line["rpe"] = float(rng.choice([5.0, 6.0, 6.5, 7.0, 7.5, 8.0, 8.5, 9.0]))
+        line["duration_min"] = float(rng.integers(30, 76))
+        if last[day] != first[day] and rng.random() < 0.2:
+            lines[last[day]]["rpe"] = min(line["rpe"] + 0.5, 10.0)
 
 
 def _add_weigh_ins(

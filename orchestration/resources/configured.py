@@ -45,7 +45,7 @@ def configured_resources() -> dict[str, Any]:
         "sheets_api": SheetsApiResource(
             api_key=_optional_env("GOOGLE_SHEETS_API_KEY"),
             spreadsheet_id=_optional_env("GOOGLE_SHEETS_SPREADSHEET_ID"),
-            range=_optional_env("GOOGLE_SHEETS_RANGE") or "A:G",
+            range=_optional_env("GOOGLE_SHEETS_RANGE") or "A:I",
             base_url=_optional_env("GOOGLE_SHEETS_API_BASE") or "https://sheets.googleapis.com",
             athlete_id=_optional_env("GOOGLE_SHEETS_ATHLETE_ID"),
         ),

@@ -215,8 +215,13 @@ def raw_sets() -> pd.DataFrame:
     sets["total_reps"] = sets["sets"] * sets["reps"]
     sets["tonnage_kg"] = sets["total_reps"] * sets["weight_kg"]
     sets["weighted_reps"] = sets["total_reps"].where(sets["weight_kg"].notna(), 0)
-    epley = sets["weight_kg"] * (1 + sets["reps"] / 30)
-    sets["estimated_1rm_kg"] = epley.where((sets["reps"] <= 10) & (sets["weight_kg"] > 0))
+    # A single is the 1RM (its weight); Epley for 2-10 reps; Brzycki 36 / (37 - reps) for 1-10.
+    estimable = (sets["reps"] <= 10) & (sets["weight_kg"] > 0)
+    epley = sets["weight_kg"].where(sets["reps"] == 1, sets["weight_kg"] * (1 + sets["reps"] / 30))
+    sets["estimated_1rm_kg"] = epley.where(estimable)
+    sets["brzycki_1rm_kg"] = (sets["weight_kg"] * 36 / (37 - sets["reps"])).where(estimable)
+    sets["rpe"] = raw["RPE"].astype(float)
+    sets["duration_min"] = raw["Duration (min)"].astype(float)
     return sets
 
 
@@ -364,10 +369,11 @@ def test_crossfit_sets_match_pandas(built: Built) -> None:
         assert actual[column].tolist() == expected[column].tolist(), column
     assert_days(actual["session_date"], expected["session_date"], "session_date")
     assert_days(actual["week_start"], expected["week_start"], "week_start")
-    for column in ("weight_kg", "tonnage_kg", "estimated_1rm_kg"):
+    for column in ("weight_kg", "tonnage_kg", "estimated_1rm_kg", "brzycki_1rm_kg"):
         assert_close(actual[column], expected[column], column)
-    # Both sides of the Epley cut-off and bodyweight lines are in the sample.
+    # Both sides of the Epley cut-off, singles and bodyweight lines are in the sample.
     assert (expected["reps"] > 10).any() and expected["is_bodyweight"].any()
+    assert ((expected["reps"] == 1) & (expected["weight_kg"] > 0)).sum() > 20
     assert expected["estimated_1rm_kg"].notna().sum() > 100
 
 

@@ -207,6 +207,27 @@ def test_crossfit_records_match_sql(browser: Browser, base_url: str, site: Built
         page.close()
 
 
+def test_crossfit_actual_and_estimated_1rm_and_progression(
+    browser: Browser, base_url: str, site: BuiltSite
+) -> None:
+    """The default exercise's best single and best e1RM equal SQL; both strength charts draw."""
+    [(single, e1rm)] = query(
+        site.reader,
+        "select best_single_kg, best_estimated_1rm_kg from marts.crossfit_exercise_stats "
+        "where athlete_id = 'demo' "
+        "order by max_weight_kg is null, sessions desc, exercise limit 1",
+    )
+    assert single is not None and e1rm >= single  # the sample's default lift has singles
+    page = open_page(browser, base_url, "/crossfit")
+    try:
+        assert _text(page, ".best-single-value") == f"{single:.1f}"
+        assert _text(page, ".best-e1rm-value") == f"{e1rm:.1f}"
+        page.wait_for("!!document.querySelector('#strength-progression canvas')")
+        page.wait_for("!!document.querySelector('#actual-vs-estimated canvas')")
+    finally:
+        page.close()
+
+
 def test_data_health_quarantine_matches_sql(
     browser: Browser, base_url: str, site: BuiltSite
 ) -> None:

@@ -242,15 +242,15 @@ S_CELLS = st.one_of(
 )  # fmt: skip
 C_CELLS = st.one_of(
     st.sampled_from(["2025-05-01", "0001-01-01", "31.12.9999", "01 Jan 0001", "Deadlift", "5",
-                     "140", "95,5", "lb", "kg", "stone", "1e400", "0", ""]),
+                     "140", "95,5", "lb", "kg", "stone", "1e400", "0", "", "7.5", "10.5"]),
     texts,
 )  # fmt: skip
 HEADERS = {
     "withings": W_HEADER,
     "strava": _csv_line(EXPORT_HEADER, ""),
-    "crossfit": "Date,Exercise,Sets,Reps,Weight,Unit,Notes",
+    "crossfit": "Date,Exercise,Sets,Reps,Weight,Unit,Notes,RPE,Duration (min)",
 }
-WIDTHS = {"withings": 7, "strava": len(EXPORT_HEADER), "crossfit": 7}
+WIDTHS = {"withings": 7, "strava": len(EXPORT_HEADER), "crossfit": 9}
 CELLS = {"withings": W_CELLS, "strava": S_CELLS, "crossfit": C_CELLS}
 
 
@@ -420,6 +420,7 @@ SHEET_CELL = either(st.sampled_from(["2025-05-01", "Deadlift", "5", "kg", ""]), 
 SHEET_HEADER = st.sampled_from(
     [
         ["Date", "Exercise", "Sets", "Reps", "Weight", "Unit", "Notes"],
+        ["Date", "Exercise", "Sets", "Reps", "Weight", "Unit", "Notes", "RPE", "Duration (min)"],
         ["day", "Lift", "reps", "load"],
     ]
 )
@@ -429,7 +430,7 @@ SHEET_HEADER = st.sampled_from(
 @given(
     range_=either(st.sampled_from(["'Log'!A1:G1000", "Log!B7:G", "A" + "9" * 30])),
     header=either(SHEET_HEADER),
-    values=either(st.lists(either(st.lists(SHEET_CELL, max_size=8)), max_size=6)),
+    values=either(st.lists(either(st.lists(SHEET_CELL, max_size=10)), max_size=6)),
 )
 def test_sheet_rows_give_rows_row_errors_or_the_format_error(
     range_: Any, header: Any, values: Any

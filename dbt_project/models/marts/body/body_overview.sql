@@ -1,7 +1,9 @@
 {#-
-    One row per athlete and metric: the latest daily value, the day it was measured, and the
-    change since one week, one month and one year before that day, each against the latest
-    value on or before the reference date (null when there is none).
+    One row per athlete and metric: the metric's own latest daily value, the day it was
+    measured, and the change since one week, one month and one year before THAT day, each
+    against the metric's latest value on or before the reference date (null when there is
+    none). Each metric is taken over the weight_daily rows where it is not null, so a newer day
+    with a fat ratio but no weight is the latest fat ratio while the weight keeps its own day.
 -#}
 with daily as (
     select * from {{ ref('weight_daily') }}

@@ -1,7 +1,10 @@
 {#-
     One row per athlete per ISO week (Monday start, local days) that has weigh-ins.
-    Weekly means are means of the daily values, so a day weighed three times counts once.
-    Variations compare with the calendar week just before; null when that week has no data.
+    Weekly means are means of the daily values, so a day weighed three times counts once; each
+    mean is over the week's days that have that measure (weight_daily also has days without a
+    weight, e.g. fat ratio only: they count for the fat ratio, not for the weight). A week
+    whose days are all without a weight has no row. Variations compare with the calendar week
+    just before; null when that week has no row.
 -#}
 with daily as (
     select * from {{ ref('weight_daily') }}
@@ -13,9 +16,10 @@ weekly as (
         date_trunc('week', day)::date as week_start,
         avg(weight_kg) as weight_kg_mean,
         avg(fat_ratio_pct) as fat_ratio_pct_mean,
-        count(*) as days_measured
+        count(weight_kg) as days_measured
     from daily
     group by athlete_id, date_trunc('week', day)::date
+    having count(weight_kg) > 0
 )
 
 select

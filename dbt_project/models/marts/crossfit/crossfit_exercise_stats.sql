@@ -1,7 +1,9 @@
 {#-
     One row per athlete per canonical exercise, over all its logged lines: volume, heaviest
-    weight, most reps in a set, mean weight per weighted rep, best Epley estimated 1RM (and the
-    first day it was reached), first and last day done.
+    weight, most reps in a set, mean weight per weighted rep, the best actual single (heaviest
+    weight lifted for 1 rep) and the best estimated 1RM (crossfit_sets.estimated_1rm_kg: a
+    single's weight, Epley for 2–10 reps), each with the first day it was reached, first and
+    last day done.
 -#}
 with sets as (
     select * from {{ ref('crossfit_sets') }}
@@ -20,6 +22,7 @@ stats as (
         sum(tonnage_kg) / nullif(sum(total_reps) filter (where weight_kg is not null), 0)
             as avg_weight_per_rep_kg,
         max(estimated_1rm_kg) as best_estimated_1rm_kg,
+        max(weight_kg) filter (where reps = 1 and weight_kg > 0) as best_single_kg,
         min(session_date) as first_done,
         max(session_date) as last_done
     from sets
@@ -34,6 +37,16 @@ best_day as (
     from sets
     where estimated_1rm_kg is not null
     order by athlete_id asc, exercise asc, estimated_1rm_kg desc, session_date asc
+),
+
+best_single_day as (
+    select distinct on (athlete_id, exercise)
+        athlete_id,
+        exercise,
+        session_date as best_single_date
+    from sets
+    where reps = 1 and weight_kg > 0
+    order by athlete_id asc, exercise asc, weight_kg desc, session_date asc
 )
 
 select
@@ -48,6 +61,8 @@ select
     stats.avg_weight_per_rep_kg,
     stats.best_estimated_1rm_kg,
     best_day.best_estimated_1rm_date,
+    stats.best_single_kg,
+    best_single_day.best_single_date,
     stats.first_done,
     stats.last_done
 from stats
@@ -55,3 +70,7 @@ left join best_day
     on
         stats.athlete_id = best_day.athlete_id
         and stats.exercise = best_day.exercise
+left join best_single_day
+    on
+        stats.athlete_id = best_single_day.athlete_id
+        and stats.exercise = best_single_day.exercise

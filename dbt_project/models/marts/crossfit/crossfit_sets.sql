@@ -1,8 +1,12 @@
 {#-
-    One row per logged CrossFit line (athlete, day, set_key) with the canonical exercise and the
-    Epley estimated one-rep max: weight_kg × (1 + reps / 30) for 1 ≤ reps ≤ 10 and a positive
-    weight; null above 10 reps (the formula overestimates) and for bodyweight lines. Written as
-    weight_kg × (30 + reps) / 30 (the same value, one rounding).
+    One row per logged CrossFit line (athlete, day, set_key) with the canonical exercise and two
+    one-rep-max estimates, for a positive weight and 1 ≤ reps ≤ 10 only (null above 10 reps,
+    where the formulas overestimate, and for bodyweight lines):
+    - estimated_1rm_kg: a single IS the 1RM (reps = 1 → weight_kg); Epley
+      weight_kg × (1 + reps / 30) for 2–10 reps, written weight_kg × (30 + reps) / 30 (the same
+      value, one rounding);
+    - brzycki_1rm_kg: weight_kg × 36 / (37 − reps), which equals weight_kg for a single.
+    rpe and duration_min are passed on for crossfit_sessions (session-RPE).
 -#}
 with sets as (
     select * from {{ ref('stg_crossfit__sets') }}
@@ -24,7 +28,14 @@ select
     total_reps,
     tonnage_kg,
     case
-        when weight_kg > 0 and reps <= 10 then weight_kg * (30 + reps) / 30.0
+        when weight_kg > 0 and reps = 1 then weight_kg
+        when weight_kg > 0 and reps between 2 and 10 then weight_kg * (30 + reps) / 30.0
     end as estimated_1rm_kg,
+    case
+        when weight_kg > 0 and reps = 1 then weight_kg  -- 36 / 36, without a rounding
+        when weight_kg > 0 and reps between 2 and 10 then weight_kg * 36 / (37 - reps)
+    end as brzycki_1rm_kg,
+    rpe,
+    duration_min,
     notes
 from sets

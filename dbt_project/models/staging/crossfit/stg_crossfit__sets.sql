@@ -1,5 +1,7 @@
+{%- set raw_sets = source('crossfit', 'sets') %}
+
 with source as (
-    select * from {{ source('crossfit', 'sets') }}
+    select * from {{ raw_sets }}
 ),
 
 aliases as (
@@ -35,6 +37,11 @@ renamed as (
         keyed.weight as weight_as_typed,
         keyed.unit,
         keyed.notes,
+        {#- rpe and duration_min arrived after the table: null on a table loaded before. #}
+        {{ column_or_null(raw_sets, 'keyed', 'rpe', 'double precision') }}
+            as rpe,
+        {{ column_or_null(raw_sets, 'keyed', 'duration_min', 'double precision') }}
+            as duration_min,
         keyed.data_source,
         keyed.source_file
     from keyed

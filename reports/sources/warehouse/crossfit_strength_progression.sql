@@ -1,0 +1,1 @@
+select * from marts.crossfit_strength_progression
