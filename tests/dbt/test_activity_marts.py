@@ -31,8 +31,8 @@ from tests.dbt import test_activity_marts_synthetic as synthetic
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 SELECTION = [
     "stg_activity_files__files", "stg_activity_files__records", "stg_activity_files__laps",
-    "stg_strava__activities", "activities", "activity_records", "activity_laps",
-    "activity_hr_zones", "best_efforts", "runs", "running_weekly",
+    "stg_strava__activities", "activity_heart_rate", "activities", "activity_records",
+    "activity_laps", "activity_hr_zones", "best_efforts", "runs", "running_weekly",
 ]  # fmt: skip
 EFFORTS = {"400 m": 400.0, "1 km": 1000.0, "1 mile": 1609.344, "5 km": 5000.0}
 
@@ -44,21 +44,27 @@ class Built:
     first: dict[str, pd.DataFrame]  # marts after the first build (GPX of run A only)
 
 
-def dbt_build(db: ConnInfo, work: Path) -> None:
-    """`dbt build` of the activity marts and runs, in a target folder of the test's own."""
+def run_dbt_build(db: ConnInfo, work: Path, selection: list[str], timezone: str) -> None:
+    """`dbt build` of `selection`, in a target folder of the test's own."""
     env = {
         **os.environ,
         **db.libpq_env(prefix="FITELT_PG"),
-        "FITELT_DEFAULT_TIMEZONE": synthetic.TIMEZONE,
+        "FITELT_DEFAULT_TIMEZONE": timezone,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     command = [
-        str(Path(sys.executable).parent / "dbt"), "build", "--select", *SELECTION,
+        str(Path(sys.executable).parent / "dbt"), "build", "--select", *selection,
+        "--indirect-selection", "cautious",
         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-6000:]
+
+
+def dbt_build(db: ConnInfo, work: Path) -> None:
+    """`dbt build` of the activity marts and runs."""
+    run_dbt_build(db, work, SELECTION, synthetic.TIMEZONE)
 
 
 def read(db: ConnInfo, sql: str) -> pd.DataFrame:
