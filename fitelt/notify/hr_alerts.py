@@ -1,4 +1,7 @@
-"""Heart-rate alerts: one email per ride whose heart rate went above 220 − the rider's age.
+"""Heart-rate alerts: one email per ride whose heart rate went above the rider's age limit.
+
+The limit is FITELT_BIKES_HR_LIMIT_FORMULA: 220 − age (the default) or Tanaka, round(208 − 0.7 ×
+age) (alert_settings.py); the limit used is recorded in the alert's `hr_limit`.
 
 Exactly once per ride: a ride is claimed in `raw.bikes_hr_alerts` (primary key ride_id) before
 the email goes out and marked sent after; a failed send releases the claim so the next run
@@ -14,6 +17,7 @@ from typing import Any
 import psycopg2
 import psycopg2.extras
 
+from fitelt.notify.alert_settings import hr_limit_label, hr_limit_sql
 from fitelt.notify.mailer import Mailer
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,7 @@ create table if not exists raw.bikes_hr_alerts (
 )
 """
 
-# Age in whole years on the day the ride started; limit = 220 - age.
+# Age in whole years on the day the ride started; {limit} is the limit's SQL for `rides.age`.
 CANDIDATES = """
 with rides as (
     select
@@ -50,13 +54,13 @@ with rides as (
 )
 select
     rides.ride_id, rides.user_id, rides.bike_id, rides.name, rides.email, rides.age,
-    220 - rides.age as hr_limit,
+    {limit} as hr_limit,
     max(s.heart_rate) as max_heart_rate,
     min(s.recorded_at) as first_exceeded_at
 from rides
 inner join raw.bikes_ride_seconds as s on rides.ride_id = s.ride_id
 where
-    s.heart_rate > 220 - rides.age
+    s.heart_rate > {limit}
     and not exists (
         select 1 from raw.bikes_hr_alerts as a
         where a.ride_id = rides.ride_id and a.sent_at is not null
@@ -97,21 +101,23 @@ def _message(mailer: Mailer, ride: dict[str, Any], to: str) -> Any:
     text = (
         f"{name} (age {ride['age']}) reached a heart rate of {ride['max_heart_rate']:.0f} bpm "
         f"during ride {ride['ride_id']} on {ride['bike_id']}, above their age-based maximum of "
-        f"{ride['hr_limit']} bpm (220 - age), first at {ride['first_exceeded_at']:%H:%M:%S} "
-        "UTC.\n\nPlease check on the rider and suggest lowering the resistance.\n"
+        f"{ride['hr_limit']} bpm ({hr_limit_label()}), first at "
+        f"{ride['first_exceeded_at']:%H:%M:%S} UTC.\n\n"
+        "Please check on the rider and suggest lowering the resistance.\n"
     )
     return mailer.message(to, subject, text)
 
 
 def send_alerts(dsn: str, mailer: Mailer, alert_to: str | None) -> AlertStats:
     """Alert every recent ride above its limit that has no sent alert yet."""
+    candidates_sql = CANDIDATES.format(limit=hr_limit_sql("rides.age"))  # bad formula: fails now
     ensure_alerts_table(dsn)
     stats = AlertStats()
     db = psycopg2.connect(dsn)
     db.autocommit = True
     try:
         with db.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-            cur.execute(CANDIDATES, {"lookback": LOOKBACK_HOURS})
+            cur.execute(candidates_sql, {"lookback": LOOKBACK_HOURS})
             candidates = cur.fetchall()
         stats.candidates = len(candidates)
         for ride in candidates:

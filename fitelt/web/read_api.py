@@ -265,4 +265,7 @@ class ReadApi:
 
 def make_api_handler(dsn: str, timezone: str, data_dir: Path) -> Any:
     """The `api_handler` for `make_server`: the read API on the warehouse at `dsn`."""
+    from fitelt.notify.alert_settings import hr_limit_formula
+
+    hr_limit_formula()  # a bad FITELT_BIKES_HR_LIMIT_FORMULA fails at start, not per request
     return ReadApi(dsn, timezone, data_dir / "reports" / "daily").handle

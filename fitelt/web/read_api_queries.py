@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from psycopg2.extensions import cursor as Cursor
 
 from dlt_sources.bikes.deleted import record_deleted
+from fitelt.notify.alert_settings import hr_limit_sql
 
 RIDE_COLUMNS = """ride_id, bike_id, user_id, rider_name, gender, age, age_band, started_at,
     ride_day, last_second_at, duration_s, seconds_recorded, avg_heart_rate, max_heart_rate,
@@ -75,7 +76,7 @@ LIVE_RIDES = """
 select
     r.ride_id, r.bike_id, r.user_id, u.name as rider_name, u.gender,
     extract(year from age(r.started_at::date, u.date_of_birth))::int as age,
-    220 - extract(year from age(r.started_at::date, u.date_of_birth))::int as hr_limit,
+    {limit} as hr_limit,
     r.started_at, r.last_second_at, r.duration_s, r.avg_heart_rate, r.max_heart_rate,
     r.avg_power, s.heart_rate, s.rpm, s.power, s.resistance
 from raw.bikes_rides as r
@@ -152,5 +153,6 @@ def live_sensors(cur: Cursor, within_s: float) -> list[dict[str, Any]]:
 
 
 def live_rides(cur: Cursor, within_s: float) -> list[dict[str, Any]]:
-    cur.execute(LIVE_RIDES, {"within": within_s})
+    age = "extract(year from age(r.started_at::date, u.date_of_birth))::int"
+    cur.execute(LIVE_RIDES.format(limit=hr_limit_sql(age)), {"within": within_s})
     return rows(cur)

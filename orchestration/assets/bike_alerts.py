@@ -1,4 +1,4 @@
-"""Heart-rate alerts, checked after every bike load: one email per ride above 220 − age."""
+"""Heart-rate alerts, checked after every bike load: one email per ride above the age limit."""
 
 import dagster as dg
 

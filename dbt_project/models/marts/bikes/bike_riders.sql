@@ -17,7 +17,7 @@ select
     date_of_birth,
     age,
     {{ age_band('age') }} as age_band,
-    220 - age as hr_limit,
+    {{ bike_hr_limit('age') }} as hr_limit,
     email,
     height_cm,
     weight_kg,

@@ -1,6 +1,7 @@
 {#-
     One row per ride with its rider: age on the day the ride started, age band, the
-    age-based heart-rate limit (220 - age), whether the ride went above it, and when the alert
+    age-based heart-rate limit (macros/bike_hr_limit.sql: 220 - age, or Tanaka when
+    FITELT_BIKES_HR_LIMIT_FORMULA=tanaka), whether the ride went above it, and when the alert
     went out. ride_day is the local calendar day (FITELT_DEFAULT_TIMEZONE).
 -#}
 with rides as (
@@ -46,8 +47,8 @@ select
     aged.avg_rpm,
     aged.avg_resistance,
     aged.energy_kj,
-    220 - aged.age as hr_limit,
-    coalesce(aged.max_heart_rate > 220 - aged.age, false) as exceeded_hr_limit,
+    {{ bike_hr_limit('aged.age') }} as hr_limit,
+    coalesce(aged.max_heart_rate > {{ bike_hr_limit('aged.age') }}, false) as exceeded_hr_limit,
     alerts.sent_at as alert_sent_at
 from aged
 left join alerts on aged.ride_id = alerts.ride_id
