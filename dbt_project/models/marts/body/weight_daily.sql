@@ -53,8 +53,7 @@ weighed as (
     where weight_kg is not null
 ),
 
-{# Every calendar day from an athlete's first to last weigh-in, with the weighed days around
-    it (the same day on a weighed day). #}
+{# Every calendar day from an athlete's first to last weigh-in. #}
 calendar as (
     select
         spans.athlete_id,
@@ -73,51 +72,55 @@ calendar as (
     ) as calendar_days (day)
 ),
 
-bracketed as (
+{# Groups of days that share the weighed day before (or on) them, and the one after (or on)
+    them: counting weighed days forwards and backwards (sorts, no self-join). #}
+marked as (
     select
         calendar.athlete_id,
         calendar.day,
         calendar.k,
-        max(weighed.day) over before_or_on as previous_day,
-        min(weighed.day) over on_or_after as next_day
+        weighed.weight_kg,
+        count(weighed.day) over forwards as since_group,
+        count(weighed.day) over backwards as until_group
     from calendar
     left join weighed
         on
             calendar.athlete_id = weighed.athlete_id
             and calendar.day = weighed.day
     window
-        before_or_on as (
-            partition by calendar.athlete_id order by calendar.day
-            rows between unbounded preceding and current row
-        ),
-        on_or_after as (
-            partition by calendar.athlete_id order by calendar.day
-            rows between current row and unbounded following
-        )
+        forwards as (partition by calendar.athlete_id order by calendar.day asc),
+        backwards as (partition by calendar.athlete_id order by calendar.day desc)
+),
+
+bracketed as (
+    select
+        athlete_id,
+        day,
+        k,
+        first_value(day) over since_weighed as previous_day,
+        first_value(weight_kg) over since_weighed as previous_kg,
+        first_value(day) over until_weighed as next_day,
+        first_value(weight_kg) over until_weighed as next_kg
+    from marked
+    window
+        since_weighed as (partition by athlete_id, since_group order by day asc),
+        until_weighed as (partition by athlete_id, until_group order by day desc)
 ),
 
 interpolated as (
     select
-        bracketed.athlete_id,
-        bracketed.day,
-        bracketed.k,
+        athlete_id,
+        day,
+        k,
         case
-            when bracketed.next_day = bracketed.previous_day then previous.weight_kg
+            when next_day = previous_day then previous_kg
             else
-                previous.weight_kg
-                + (following.weight_kg - previous.weight_kg)
-                * (bracketed.day - bracketed.previous_day)
-                / (bracketed.next_day - bracketed.previous_day)::double precision
+                previous_kg
+                + (next_kg - previous_kg)
+                * (day - previous_day)
+                / (next_day - previous_day)::double precision
         end as value_kg
     from bracketed
-    inner join weighed as previous
-        on
-            bracketed.athlete_id = previous.athlete_id
-            and bracketed.previous_day = previous.day
-    inner join weighed as following
-        on
-            bracketed.athlete_id = following.athlete_id
-            and bracketed.next_day = following.day
 ),
 
 {# trend_k × 0.9^(-k) = w_first + Σ_{j=1..k} 0.1 × v_j × 0.9^(-j): each day's term. #}
