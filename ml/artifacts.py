@@ -100,15 +100,17 @@ def _private_folder(models_dir: Path, folder: Path) -> None:
             path.chmod(0o700)
 
 
-def save(models_dir: Path, artifact: ModelArtifact) -> Path:
-    """Write the artefact and point latest.json at it (each file replaced atomically)."""
+def save(models_dir: Path, artifact: ModelArtifact, *, latest: bool = True) -> Path:
+    """Write the artefact and, if `latest`, point latest.json at it (each file replaced
+    atomically); a candidate that was not selected is kept without becoming the current one."""
     folder = target_dir(models_dir, artifact.athlete_id, artifact.target)
     _private_folder(models_dir, folder)
     path = folder / f"{artifact.model_version}.joblib"
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
         joblib.dump(artifact, tmp)
     os.replace(tmp.name, path)
-    _write_latest(folder, {"model_version": artifact.model_version, "file": path.name})
+    if latest:
+        _write_latest(folder, {"model_version": artifact.model_version, "file": path.name})
     return path
 
 

@@ -14,6 +14,26 @@ FEATURES: tuple[str, ...] = (
     "crossfit_sessions",
     "avg_weight_per_rep_kg",
 )
+# The training-load variant adds these (marts.ml_training_weeks, from training_load_daily)
+# after the four plan features, so a variant's first columns are FEATURES in the same order.
+LOAD_FEATURES: tuple[str, ...] = ("ctl_end", "atl_end", "weekly_trimp")
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """A named list of model inputs; model_runs.feature_set holds the name."""
+
+    name: str
+    features: tuple[str, ...]
+
+    @property
+    def has_load(self) -> bool:
+        return any(f in LOAD_FEATURES for f in self.features)
+
+
+DEFAULT = FeatureSet("default", FEATURES)
+TRAINING_LOAD = FeatureSet("training_load", FEATURES + LOAD_FEATURES)
+FEATURE_SETS: tuple[FeatureSet, ...] = (DEFAULT, TRAINING_LOAD)
 
 
 @dataclass(frozen=True)
@@ -43,15 +63,18 @@ class TrainingSet:
         return len(self.y)
 
 
-def training_set(weeks: pd.DataFrame, target: Target) -> TrainingSet:
+def training_set(
+    weeks: pd.DataFrame, target: Target, features: tuple[str, ...] = FEATURES
+) -> TrainingSet:
     """Rows of one athlete with a known target, sorted by week; missing training counts as 0.
 
     A week without a run or a CrossFit session has no activity rows, so a null feature means
-    "none that week", never "unknown"; a null target means a week without weigh-ins on either
-    side, which cannot be learnt from and is dropped.
+    "none that week", never "unknown" (the load features are 0 before any training); a null
+    target means a week without weigh-ins on either side, which cannot be learnt from and is
+    dropped.
     """
     usable = weeks.loc[weeks[target.change_column].notna()].sort_values("week_start")
-    X = usable[list(FEATURES)].astype(float).fillna(0.0).to_numpy()
+    X = usable[list(features)].astype(float).fillna(0.0).to_numpy()
     y = usable[target.change_column].astype(float).to_numpy()
     labels = tuple(pd.to_datetime(usable["week_start"]).dt.strftime("%Y-%m-%d"))
     return TrainingSet(X=X, y=y, weeks=labels)

@@ -3,12 +3,17 @@
 * Grid: each feature takes its ``LEVELS`` quantiles (10th, 50th, 90th percentile) over the
   athlete's own training weeks, so scenarios stay inside what the neighbours can speak for;
   the grid is their product, each with every horizon in ``HORIZONS`` (1–12 weeks).
-* Centre: the setting's features do not depend on weight, so every week has the same predicted
-  change; the level after h weeks is the latest 7-day average + h × that change.
-* Band (low/high): centre ∓ ``Z_80`` × s × √h, where s is the spread (weighted standard
-  deviation, with the model's own neighbour weights) of the k neighbour weeks' observed
-  changes. This is an approximate 10th–90th percentile band that assumes week-to-week
-  deviations are independent and roughly normal, so it widens with √h, not h.
+* Model inputs per week: the setting itself for a default model; for the training-load variant
+  the setting plus the CTL, ATL and weekly TRIMP that keeping it would give in week i
+  (ml/load_plan.py: estimated from the athlete's own weeks, CTL/ATL run forward from now).
+* Centre: the level after h weeks is the latest 7-day average + Σ of the predicted one-week
+  changes of weeks 1..h (a default model predicts the same change every week: h × it).
+* Band (low/high): centre ∓ ``Z_80`` × √(Σ s_i²) over weeks 1..h, where s_i is the spread
+  (weighted standard deviation, with the model's own neighbour weights) of the k neighbour
+  weeks' observed changes for week i. This is an approximate 10th–90th percentile band that
+  assumes week-to-week deviations are independent and roughly normal, so with a constant s it
+  widens with √h, not h.
+* Neighbours: those of the plan's first week.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .artifacts import ModelArtifact
-from .features import FEATURES, feature_rows
+from .features import FEATURES
+from .load_plan import plan_rows
 
 LEVELS: tuple[float, ...] = (0.1, 0.5, 0.9)
 HORIZONS: tuple[int, ...] = tuple(range(1, 13))
@@ -78,8 +84,8 @@ def scenario_grid(X: np.ndarray, levels: tuple[float, ...] = LEVELS) -> list[dic
 
 
 def neighbours(artifact: ModelArtifact, setting: dict[str, float]) -> pd.DataFrame:
-    """The historical weeks a prediction for `setting` averages, nearest first, with weights."""
-    dist, idx = _kneighbors(artifact, feature_rows([setting]))
+    """The historical weeks a first-week prediction for `setting` averages, nearest first."""
+    dist, idx = _kneighbors(artifact, _first_weeks(artifact, [setting]))
     frame = pd.DataFrame(artifact.X[idx[0]], columns=list(artifact.features))
     frame.insert(0, "rank", np.arange(1, idx.shape[1] + 1))
     frame.insert(1, "week_start", [artifact.weeks[i] for i in idx[0]])
@@ -89,24 +95,39 @@ def neighbours(artifact: ModelArtifact, setting: dict[str, float]) -> pd.DataFra
     return frame
 
 
-def weekly_changes(
-    artifact: ModelArtifact, settings: list[dict[str, float]]
+def trajectories(
+    artifact: ModelArtifact, settings: list[dict[str, float]], horizon: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per setting: the predicted one-week change and the neighbours' weighted spread."""
-    dist, idx = _kneighbors(artifact, feature_rows(settings))
+    """Per setting (rows) and week 1..horizon (columns): the predicted one-week change and the
+    neighbours' weighted spread."""
+    rows = np.vstack([_plan(artifact, s, horizon) for s in settings])
+    dist, idx = _kneighbors(artifact, rows)
     w = _weights(dist, artifact.model.named_steps["knn"].weights)
     changes = artifact.y[idx]
     mean = np.sum(w * changes, axis=1)
     spread = np.sqrt(np.sum(w * (changes - mean[:, None]) ** 2, axis=1))
-    return mean, spread
+    return mean.reshape(len(settings), horizon), spread.reshape(len(settings), horizon)
+
+
+def weekly_changes(
+    artifact: ModelArtifact, settings: list[dict[str, float]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per setting: the predicted change of the plan's first week and its neighbours' spread."""
+    mean, spread = trajectories(artifact, settings, 1)
+    return mean[:, 0], spread[:, 0]
+
+
+def cumulative_change(artifact: ModelArtifact, setting: dict[str, float], horizon: int) -> float:
+    """The predicted change over `horizon` weeks of keeping `setting` (no start level needed)."""
+    return float(np.sum(trajectories(artifact, [setting], horizon)[0]))
 
 
 def forecast(
     artifact: ModelArtifact, setting: dict[str, float], horizon: int
 ) -> tuple[float | None, float | None, float | None]:
     """(predicted, low, high) level after `horizon` weeks at `setting`; Nones without a start."""
-    change, spread = weekly_changes(artifact, [setting])
-    return _levels(artifact, float(change[0]), float(spread[0]), horizon)
+    change, spread = trajectories(artifact, [setting], horizon)
+    return _levels(artifact, change[0], spread[0], horizon)
 
 
 def scenario_version(weight: ModelArtifact, fat: ModelArtifact | None) -> str:
@@ -138,7 +159,7 @@ def scenario_table(
 
 def neighbour_table(artifact: ModelArtifact, grid: list[dict[str, float]]) -> pd.DataFrame:
     """Rows of marts.forecast_neighbours: for each grid setting, the weeks its forecast used."""
-    dist, idx = _kneighbors(artifact, feature_rows(grid))
+    dist, idx = _kneighbors(artifact, _first_weeks(artifact, grid))
     weights = _weights(dist, artifact.model.named_steps["knn"].weights)
     rows = []
     for i, setting in enumerate(grid):
@@ -159,22 +180,29 @@ def neighbour_table(artifact: ModelArtifact, grid: list[dict[str, float]]) -> pd
 def _grid_levels(
     artifact: ModelArtifact, grid: list[dict[str, float]], horizons: tuple[int, ...]
 ) -> list[list[tuple[float | None, float | None, float | None]]]:
-    change, spread = weekly_changes(artifact, grid)
+    change, spread = trajectories(artifact, grid, max(horizons))
     return [
-        [_levels(artifact, float(c), float(s), h) for h in horizons]
-        for c, s in zip(change, spread, strict=True)
+        [_levels(artifact, c, s, h) for h in horizons] for c, s in zip(change, spread, strict=True)
     ]
 
 
 def _levels(
-    artifact: ModelArtifact, change: float, spread: float, horizon: int
+    artifact: ModelArtifact, changes: np.ndarray, spreads: np.ndarray, horizon: int
 ) -> tuple[float | None, float | None, float | None]:
     start = artifact.metadata.get("start_level")
     if start is None:
         return None, None, None
-    centre = start + horizon * change
-    half = Z_80 * spread * math.sqrt(horizon)
+    centre = start + float(np.sum(changes[:horizon]))
+    half = Z_80 * math.sqrt(float(np.sum(spreads[:horizon] ** 2)))
     return centre, centre - half, centre + half
+
+
+def _plan(artifact: ModelArtifact, setting: dict[str, float], horizon: int) -> np.ndarray:
+    return plan_rows(artifact.features, artifact.metadata.get("load_map"), setting, horizon)
+
+
+def _first_weeks(artifact: ModelArtifact, settings: list[dict[str, float]]) -> np.ndarray:
+    return np.vstack([_plan(artifact, s, 1) for s in settings])
 
 
 def _kneighbors(artifact: ModelArtifact, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

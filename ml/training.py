@@ -1,4 +1,10 @@
-"""Training per athlete per target: check the data suffices, backtest, fit, package."""
+"""Training per athlete per target: check the data suffices, backtest, fit, package, select.
+
+Each target is trained twice, on the seed's four features (``default``) and on those plus the
+athlete's training load (``training_load``: CTL and ATL at the week's end, weekly TRIMP), with
+the same walk-forward backtest on the same weeks. The variant is selected only when its
+backtest MAE is strictly below the default's; otherwise (ties included) the default is.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ import pandas as pd
 
 from .artifacts import ModelArtifact, content_hash
 from .evaluate import backtest
-from .features import FEATURES, TARGETS, Target, training_set
+from .features import DEFAULT, FEATURE_SETS, TARGETS, FeatureSet, Target, training_set
+from .load_plan import fit_load_map
 from .model import MIN_WEEKS, fit
 
 log = logging.getLogger(__name__)
@@ -26,14 +33,43 @@ class NotEnoughData(Exception):
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One feature set trained for a target: its artefact, or why there is none."""
+
+    feature_set: FeatureSet
+    artifact: ModelArtifact | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class TargetOutcome:
-    """The result of training one target: an artefact, or the reason there is none."""
+    """The result of training one target: the selected artefact (or the reason there is none)
+    and every candidate feature set, selected or not."""
 
     athlete_id: str
     target: Target
     n_weeks: int
     artifact: ModelArtifact | None = None
     message: str | None = None
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def selected(self) -> str | None:
+        """Name of the selected feature set, None when no model was trained."""
+        return self.artifact.metadata["feature_set"] if self.artifact else None
+
+
+def select_candidate(candidates: list[Candidate]) -> Candidate | None:
+    """The default if trained, replaced by a variant only if its backtest MAE is strictly lower."""
+    scores = {id(c): c.artifact.metadata["mae"] for c in candidates if c.artifact is not None}
+    default = next((c for c in candidates if c.feature_set == DEFAULT), None)
+    if default is None or id(default) not in scores:
+        return None
+    best = default
+    for candidate in candidates:
+        if id(candidate) in scores and scores[id(candidate)] < scores[id(best)]:
+            best = candidate
+    return best
 
 
 def latest_level(daily: pd.DataFrame, target: Target) -> tuple[float, str] | None:
@@ -51,9 +87,12 @@ def train_target(
     daily: pd.DataFrame,
     target: Target,
     trained_at: datetime,
+    feature_set: FeatureSet = DEFAULT,
 ) -> ModelArtifact:
-    """Backtest and fit one athlete's model for `target`; NotEnoughData if the weeks are few."""
-    data = training_set(weeks, target)
+    """Backtest and fit one athlete's model for `target` on `feature_set`; NotEnoughData if
+    the weeks are few."""
+    features = feature_set.features
+    data = training_set(weeks, target, features)
     if len(data) < MIN_WEEKS:
         raise NotEnoughData(len(data), MIN_WEEKS)
     evaluation = backtest(data.X, data.y)
@@ -76,13 +115,16 @@ def train_target(
         "start_level": level[0] if level else None,
         "start_day": level[1] if level else None,
         "unit": target.unit,
+        "feature_set": feature_set.name,
+        # How a weekly plan maps to the load features (ml/load_plan.py); None without them.
+        "load_map": fit_load_map(weeks) if feature_set.has_load else None,
     }
-    digest = content_hash(athlete_id, target.name, FEATURES, params, data.X, data.y, data.weeks)
+    digest = content_hash(athlete_id, target.name, features, params, data.X, data.y, data.weeks)
     return ModelArtifact(
         athlete_id=athlete_id,
         target=target.name,
         model=model,
-        features=FEATURES,
+        features=features,
         X=data.X,
         y=data.y,
         weeks=data.weeks,
@@ -98,23 +140,55 @@ def train_athlete(
     outcomes = []
     for target in TARGETS:
         n_weeks = len(training_set(weeks, target))
-        try:
-            artifact = train_target(athlete_id, weeks, daily, target, trained_at)
-        except NotEnoughData as exc:
-            log.info("%s/%s: %s", athlete_id, target.name, exc)
-            outcomes.append(TargetOutcome(athlete_id, target, n_weeks, message=str(exc)))
-            continue
-        meta = artifact.metadata
-        log.info(
-            "%s/%s: k=%s %s, MAE %.3f vs %s %.3f%s",
-            athlete_id,
-            target.name,
-            meta["k"],
-            meta["weights"],
-            meta["mae"],
-            meta["baseline_name"],
-            meta["baseline_mae"],
-            "" if artifact.beats_baseline else " (worse than baseline: flagged)",
+        candidates = [
+            _candidate(athlete_id, weeks, daily, target, feature_set, trained_at)
+            for feature_set in FEATURE_SETS
+        ]
+        chosen = select_candidate(candidates)
+        if chosen is not None:
+            name = chosen.feature_set.name
+            log.info("%s/%s: %s features selected", athlete_id, target.name, name)
+        outcomes.append(
+            TargetOutcome(
+                athlete_id,
+                target,
+                n_weeks,
+                artifact=chosen.artifact if chosen else None,
+                message=None if chosen else candidates[0].message,
+                candidates=tuple(candidates),
+            )
         )
-        outcomes.append(TargetOutcome(athlete_id, target, n_weeks, artifact=artifact))
     return outcomes
+
+
+def _candidate(
+    athlete_id: str,
+    weeks: pd.DataFrame,
+    daily: pd.DataFrame,
+    target: Target,
+    feature_set: FeatureSet,
+    trained_at: datetime,
+) -> Candidate:
+    label = f"{athlete_id}/{target.name}/{feature_set.name}"
+    missing = [name for name in feature_set.features if name not in weeks.columns]
+    if missing:
+        message = f"marts.ml_training_weeks has no {', '.join(missing)} (rebuild it)"
+        log.warning("%s: %s", label, message)
+        return Candidate(feature_set, message=message)
+    try:
+        artifact = train_target(athlete_id, weeks, daily, target, trained_at, feature_set)
+    except NotEnoughData as exc:
+        log.info("%s: %s", label, exc)
+        return Candidate(feature_set, message=str(exc))
+    meta = artifact.metadata
+    log.info(
+        "%s: k=%s %s, MAE %.3f vs %s %.3f%s",
+        label,
+        meta["k"],
+        meta["weights"],
+        meta["mae"],
+        meta["baseline_name"],
+        meta["baseline_mae"],
+        "" if artifact.beats_baseline else " (worse than baseline: flagged)",
+    )
+    return Candidate(feature_set, artifact=artifact)

@@ -11,7 +11,8 @@ import numpy as np
 from fitelt.settings import Settings
 from ml.artifacts import ModelArtifact, NoModel, load_latest, models_dir
 from ml.features import FEATURES, TARGETS, WEIGHT
-from ml.scenarios import forecast, weekly_changes
+from ml.load_plan import weekly_totals
+from ml.scenarios import cumulative_change, forecast
 
 log = logging.getLogger("fitelt")
 
@@ -47,6 +48,7 @@ def run_forecast(args: argparse.Namespace) -> int:
     for target in TARGETS:
         if target.name in models:
             sys.stdout.write(_line(models[target.name], setting, args.weeks, target.unit))
+            sys.stdout.write(_load_note(models[target.name], setting))
     return 0
 
 
@@ -82,7 +84,8 @@ def _header(athlete_id: str, weeks: int, s: dict[str, float]) -> str:
 def _line(model: ModelArtifact, setting: dict[str, float], weeks: int, unit: str) -> str:
     meta = model.metadata
     quality = (
-        f"model {model.model_version} (k={meta['k']}, {meta['weights']}), backtest MAE "
+        f"model {model.model_version} ({meta.get('feature_set', 'default')} features, "
+        f"k={meta['k']}, {meta['weights']}), backtest MAE "
         f"{meta['mae']:.3f} vs {meta['baseline_name']} {meta['baseline_mae']:.3f} {unit}/week"
     )
     if not model.beats_baseline:
@@ -97,10 +100,24 @@ def _line(model: ModelArtifact, setting: dict[str, float], weeks: int, unit: str
         quality += " [FLAGGED: worse than baseline]"
     predicted, low, high = forecast(model, setting, weeks)
     if predicted is None or low is None or high is None:
-        change = float(weekly_changes(model, [setting])[0][0]) * weeks
+        change = cumulative_change(model, setting, weeks)
         return f"{model.target}: change {change:+.2f} {unit} (no recent level), {quality}\n"
     return (
         f"{model.target}: {meta['start_level']:.2f} → {predicted:.2f} {unit} "
         f"(band {low:.2f}–{high:.2f}) from the 7-day average of {meta['start_day']}, "
         f"{quality}\n"
+    )
+
+
+def _load_note(model: ModelArtifact, setting: dict[str, float]) -> str:
+    """For a training-load model: the TRIMP and CTL/ATL start it assumed for the plan."""
+    load_map = model.metadata.get("load_map")
+    if not load_map:
+        return ""
+    totals = weekly_totals(load_map, setting)
+    return (
+        f"  (training-load model: the plan estimated at {totals['weekly_trimp']:.0f} TRIMP and "
+        f"{totals['weekly_load']:.0f} load a week from your own weeks; CTL "
+        f"{load_map['start_ctl']:.1f} / ATL {load_map['start_atl']:.1f} of the week of "
+        f"{load_map['start_week']} carried forward under it)\n"
     )

@@ -17,9 +17,9 @@ import pandas as pd
 from fitelt.forecast.store import ensure_tables, missing_inputs, read_inputs, write_athlete
 from fitelt.warehouse import ConnInfo
 from ml import artifacts
-from ml.features import FEATURES, WEIGHT
+from ml.features import WEIGHT
 from ml.scenarios import neighbour_table, scenario_grid, scenario_table
-from ml.training import TargetOutcome, train_athlete
+from ml.training import Candidate, TargetOutcome, train_athlete
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ def retrain_all(conn: ConnInfo, data_dir: Path) -> RetrainReport:
         )
         for outcome in outcomes:
             if outcome.artifact:
+                for candidate in outcome.candidates:  # the selected one last: latest.json
+                    if candidate.artifact and candidate.artifact is not outcome.artifact:
+                        artifacts.save(folder, candidate.artifact, latest=False)
                 artifacts.save(folder, outcome.artifact)
             else:
                 artifacts.record_no_model(
@@ -61,9 +64,8 @@ def retrain_all(conn: ConnInfo, data_dir: Path) -> RetrainReport:
                 )
             report.summaries[f"{athlete_id}/{outcome.target.name}"] = _summary(outcome)
         scenarios, neighbours = _tables(outcomes)
-        write_athlete(
-            conn, athlete_id, [_run_row(o, trained_at) for o in outcomes], scenarios, neighbours
-        )
+        runs = [_run_row(o, c, trained_at) for o in outcomes for c in o.candidates]
+        write_athlete(conn, athlete_id, runs, scenarios, neighbours)
         report.scenario_rows += len(scenarios)
     return report
 
@@ -73,12 +75,23 @@ def _summary(outcome: TargetOutcome) -> dict[str, Any]:
         return {"n_weeks": outcome.n_weeks, "message": outcome.message}
     meta = outcome.artifact.metadata
     keys = ("n_weeks", "k", "weights", "mae", "baseline_mae", "baseline_name", "beats_baseline")
-    return {**{key: meta[key] for key in keys}, "model_version": outcome.artifact.model_version}
+    maes = {
+        f"mae_{c.feature_set.name}": c.artifact.metadata["mae"] if c.artifact else None
+        for c in outcome.candidates
+    }
+    return {
+        **{key: meta[key] for key in keys},
+        "model_version": outcome.artifact.model_version,
+        "feature_set": meta["feature_set"],
+        **maes,
+    }
 
 
-def _run_row(outcome: TargetOutcome, trained_at: datetime) -> dict[str, Any]:
-    """One marts.model_runs row; hyperparameters and scores are null when no model was trained."""
-    meta = outcome.artifact.metadata if outcome.artifact else {}
+def _run_row(outcome: TargetOutcome, candidate: Candidate, trained_at: datetime) -> dict[str, Any]:
+    """One marts.model_runs row per candidate feature set; hyperparameters and scores are null
+    when it trained no model; `selected` marks the one the forecast uses."""
+    artifact = candidate.artifact
+    meta = artifact.metadata if artifact else {}
     return {
         "athlete_id": outcome.athlete_id,
         "target": outcome.target.name,
@@ -86,9 +99,11 @@ def _run_row(outcome: TargetOutcome, trained_at: datetime) -> dict[str, Any]:
         "n_weeks": outcome.n_weeks,
         **{key: meta.get(key) for key in ("k", "weights", "mae", "baseline_mae")},
         **{key: meta.get(key) for key in ("baseline_name", "beats_baseline")},
-        "model_version": outcome.artifact.model_version if outcome.artifact else None,
-        "features": ",".join(FEATURES),
-        "message": outcome.message,
+        "model_version": artifact.model_version if artifact else None,
+        "features": ",".join(candidate.feature_set.features),
+        "message": candidate.message,
+        "feature_set": candidate.feature_set.name,
+        "selected": artifact is not None and artifact is outcome.artifact,
     }
 
 

@@ -14,7 +14,8 @@ from psycopg2.extras import execute_values
 
 from fitelt.warehouse import READER_ROLE, ConnInfo
 from fitelt.warehouse.locks import wait_for_layout_lock
-from ml.features import FEATURES, TARGETS
+from ml.features import FEATURES, LOAD_FEATURES, TARGETS
+from ml.load_plan import MAPPED
 from ml.scenarios import NEIGHBOUR_COLUMNS, SCENARIO_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,21 @@ SCHEMA = "marts"
 WEEKS_TABLE = "ml_training_weeks"
 DAILY_TABLE = "weight_daily"
 WEEKS_COLUMNS = ("athlete_id", "week_start", *FEATURES, *(t.change_column for t in TARGETS))
+# Read when the mart has them (a warehouse whose mart predates them trains the default only).
+LOAD_COLUMNS = tuple(dict.fromkeys((*LOAD_FEATURES, *MAPPED)))
 DAILY_COLUMNS = ("athlete_id", "day", *(t.level_column for t in TARGETS))
 RUN_COLUMNS = (
     "athlete_id", "target", "trained_at", "n_weeks", "k", "weights", "mae", "baseline_mae",
-    "baseline_name", "beats_baseline", "model_version", "features", "message",
+    "baseline_name", "beats_baseline", "model_version", "features", "message", "feature_set",
+    "selected",
 )  # fmt: skip
+# Added after the first release: an older warehouse gains them (its rows were the default
+# feature set, and the model used), and feature_set joins the primary key.
+RUN_COLUMNS_ADDED = {
+    "feature_set": "text not null default 'default'",
+    "selected": "boolean not null default true",
+}
+RUN_KEY = ("athlete_id", "target", "feature_set", "trained_at")
 
 DDL = {
     "model_runs": """
@@ -35,7 +46,8 @@ DDL = {
         n_weeks integer not null, k integer, weights text, mae double precision,
         baseline_mae double precision, baseline_name text, beats_baseline boolean,
         model_version text, features text not null, message text,
-        primary key (athlete_id, target, trained_at)""",
+        feature_set text not null, selected boolean not null,
+        primary key (athlete_id, target, feature_set, trained_at)""",
     "forecast_scenarios": """
         athlete_id text not null, model_version text not null,
         run_km double precision not null, run_hours double precision not null,
@@ -73,9 +85,18 @@ def missing_inputs(conn: ConnInfo) -> list[str]:
 
 
 def read_inputs(conn: ConnInfo) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(marts.ml_training_weeks, marts.weight_daily) restricted to the columns used."""
+    """(marts.ml_training_weeks, marts.weight_daily) restricted to the columns used; the
+    training-load columns only where the mart has them."""
     with _transaction(conn) as cur:
-        return _read(cur, WEEKS_TABLE, WEEKS_COLUMNS), _read(cur, DAILY_TABLE, DAILY_COLUMNS)
+        cur.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = %s and table_name = %s",
+            (SCHEMA, WEEKS_TABLE),
+        )
+        present = {row[0] for row in cur.fetchall()}
+        load = [c for c in LOAD_COLUMNS if c in present]
+        weeks = _read(cur, WEEKS_TABLE, (*WEEKS_COLUMNS, *load))
+        return weeks, _read(cur, DAILY_TABLE, DAILY_COLUMNS)
 
 
 def ensure_tables(conn: ConnInfo) -> None:
@@ -88,6 +109,39 @@ def ensure_tables(conn: ConnInfo) -> None:
             cur.execute(create.format(name, sql.SQL(columns)))
             grant = sql.SQL("grant select on table {} to {}")
             cur.execute(grant.format(name, sql.Identifier(READER_ROLE)))
+        _upgrade_model_runs(cur)
+
+
+def _upgrade_model_runs(cur: Any) -> None:
+    """Bring a model_runs table made by an earlier release to RUN_COLUMNS and RUN_KEY."""
+    name = sql.Identifier(SCHEMA, "model_runs")
+    cur.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = %s and table_name = 'model_runs'",
+        (SCHEMA,),
+    )
+    present = {row[0] for row in cur.fetchall()}
+    for column, definition in RUN_COLUMNS_ADDED.items():
+        if column in present:
+            continue  # an ALTER would take an exclusive lock for nothing
+        add = sql.SQL("alter table {} add column if not exists {} {}")
+        cur.execute(add.format(name, sql.Identifier(column), sql.SQL(definition)))
+    cur.execute(
+        "select array_agg(a.attname::text order by k.ord), min(c.conname) "
+        "from pg_constraint c "
+        "cross join lateral unnest(c.conkey) with ordinality as k (attnum, ord) "
+        "join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum "
+        "where c.conrelid = %s::regclass and c.contype = 'p'",
+        (f"{SCHEMA}.model_runs",),
+    )
+    key, constraint = cur.fetchone()
+    if tuple(key or ()) == RUN_KEY:
+        return
+    if constraint:
+        drop = sql.SQL("alter table {} drop constraint {}")
+        cur.execute(drop.format(name, sql.Identifier(constraint)))
+    add_key = sql.SQL("alter table {} add primary key ({})")
+    cur.execute(add_key.format(name, sql.SQL(", ").join(map(sql.Identifier, RUN_KEY))))
 
 
 def write_athlete(
