@@ -98,7 +98,11 @@ def cmd_connect(args: argparse.Namespace) -> int:
     ctx = open_context()
     athlete_id = args.athlete or ctx.settings.default_athlete
     ensure_athlete(ctx.warehouse.admin, athlete_id, ctx.settings.default_timezone)
-    default_base = {"withings": "https://wbsapi.withings.net", "strava": "https://www.strava.com"}
+    default_base = {
+        "withings": "https://wbsapi.withings.net",
+        "strava": "https://www.strava.com",
+        "oura": "https://api.ouraring.com",
+    }
     try:
         connect(
             args.source,
@@ -222,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("connect", help="authorise API access (OAuth) and store tokens encrypted")
-    p.add_argument("source", choices=["withings", "strava", "google"])
+    p.add_argument("source", choices=["withings", "strava", "oura", "google"])
     p.add_argument(
         "--athlete", type=athlete_id, help="athlete id (default: FITELT_DEFAULT_ATHLETE)"
     )

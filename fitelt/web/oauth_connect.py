@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from dlt_sources.common.token_store import TokenStore
+from dlt_sources.oura import settings as oura_settings
 from dlt_sources.strava import settings as strava_settings
 from dlt_sources.withings import settings as withings_settings
 
@@ -60,6 +61,12 @@ PROVIDERS = {
         strava_settings.TOKEN_PATH,
         strava_settings.SCOPES,
     ),
+    "oura": Provider(
+        "oura",
+        oura_settings.AUTHORIZE_URL,
+        oura_settings.TOKEN_PATH,
+        oura_settings.SCOPES,
+    ),
 }
 
 
@@ -93,7 +100,7 @@ def exchange_code(
             raise ConnectError(f"withings refused the code (status {payload.get('status')})")
         payload = payload["body"]
     elif response.status_code != 200:
-        raise ConnectError(f"strava refused the code (HTTP {response.status_code})")
+        raise ConnectError(f"{provider.name} refused the code (HTTP {response.status_code})")
     expires_at = payload.get("expires_at") or time.time() + float(payload.get("expires_in", 0))
     return {
         "access_token": payload["access_token"],
