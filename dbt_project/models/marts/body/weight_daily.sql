@@ -16,7 +16,8 @@
     w_p + (w_q − w_p) × (d − p) / (q − p); the smoothing steps through every calendar day. Never
     extrapolated: null before the first and after the last weighed day.
 
-    Computed exactly, in O(n), from the unrolled recurrence (k = days since the first weigh-in):
+    Computed exactly, with sorts and running sums only (no recursion, no self-join), from the
+    unrolled recurrence (k = days since the first weigh-in):
     trend_k = 0.9^k × (w_first + Σ_{j=1..k} 0.1 × v_j × 0.9^(-j)), a running sum in numeric
     (arbitrary precision: 0.9^(-k) has ~500 digits after 30 years, no overflow and no
     cancellation since every term is positive), rounded to double precision at the end.
