@@ -169,7 +169,18 @@ def _text(page: Page, selector: str) -> str:
     return page.evaluate(f"document.querySelector({json.dumps(selector)}).innerText.trim()")
 
 
-def test_overview_latest_weight_matches_sql(
+def _shown(value: float | None, digits: int) -> str:
+    """How a BigValue with fmt "#,##0.0…" shows `value`; a NULL is Evidence's "-"."""
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+TODAY_SQL = (
+    "select ctl, atl, tsb, ramp_rate, acwr, acwr_ewma, history_days "
+    "from marts.training_load_daily where athlete_id = 'demo' order by day desc limit 1"
+)
+
+
+def test_overview_latest_weight_and_form_match_sql(
     browser: Browser, base_url: str, site: BuiltSite
 ) -> None:
     [(weight,)] = query(
@@ -182,10 +193,49 @@ def test_overview_latest_weight_matches_sql(
         "select fat_ratio_pct from marts.weight_daily where athlete_id = 'demo' "
         "and fat_ratio_pct is not null order by day desc limit 1",
     )
+    [(ctl, atl, tsb, *_)] = query(site.reader, TODAY_SQL)
     page = open_page(browser, base_url, "/")
     try:
         assert _text(page, ".latest-weight-value") == f"{weight:.1f}"
         assert _text(page, ".latest-fat-ratio-value") == f"{fat:.1f}"
+        assert _text(page, ".form-tsb-value") == _shown(tsb, 1)
+        assert _text(page, ".form-ctl-value") == _shown(ctl, 1)
+        assert _text(page, ".form-atl-value") == _shown(atl, 1)
+    finally:
+        page.close()
+
+
+def test_training_load_today_and_charts_match_sql(
+    browser: Browser, base_url: str, site: BuiltSite
+) -> None:
+    """Today's CTL/ATL/TSB/ramp rate and both ACWRs as in SQL (a blank ratio explained); the
+    performance-management chart (fitness/fatigue and form) and the zone chart are drawn."""
+    [(ctl, atl, tsb, ramp, acwr, acwr_ewma, history_days)] = query(site.reader, TODAY_SQL)
+    [(zone_activities,)] = query(
+        site.reader,
+        "select count(*) from marts.activities where athlete_id = 'demo' and hr_seconds > 0",
+    )
+    assert zone_activities > 0  # the sample's activity files have heart-rate samples
+    page = open_page(browser, base_url, "/training-load")
+    try:
+        shown = {
+            ".latest-ctl-value": _shown(ctl, 1),
+            ".latest-atl-value": _shown(atl, 1),
+            ".latest-tsb-value": _shown(tsb, 1),
+            ".latest-ramp-value": _shown(ramp, 1),
+            ".latest-acwr-value": _shown(acwr, 2),
+            ".latest-acwr-ewma-value": _shown(acwr_ewma, 2),
+        }
+        assert {selector: _text(page, selector) for selector in shown} == shown
+        headline = _text(page, "#latest-load")
+        if history_days < 28:
+            assert f"warm-up: day {history_days} of 28" in headline
+        elif acwr is None:
+            assert "no load in the last 28 days" in headline
+        page.wait_for("document.querySelectorAll('#pmc canvas').length === 2")
+        page.wait_for("document.querySelectorAll('#zone-time canvas').length === 1")
+        assert "28-day warm-up" in _text(page, "article")
+        assert page.evaluate(ERRORS_JS) == []
     finally:
         page.close()
 
