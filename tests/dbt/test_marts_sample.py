@@ -33,6 +33,7 @@ from tests.conftest import (
     drop_database,
     query,
 )
+from tests.dbt import training_expectations as training
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,6 @@ SELECTION = (
     " and not key:report_site and not key:knn_forecast_models"
 )
 REFERENCE_WEIGHT_KG = 70.0
-REFERENCE_HEARTRATE = 150.0
 LB_TO_KG = 0.45359237
 
 
@@ -241,35 +241,6 @@ def expected_sessions(sets: pd.DataFrame) -> pd.DataFrame:
     return sessions
 
 
-def expected_load(runs: pd.DataFrame, sets: pd.DataFrame, last_day: pd.Timestamp) -> pd.DataFrame:
-    intensity = (runs["average_heartrate"] / REFERENCE_HEARTRATE).fillna(1.0)
-    runs = runs.assign(
-        minutes=runs["moving_time_s"] / 60, load=runs["moving_time_s"] / 60 * intensity
-    )
-    run_days = runs.groupby("run_day").agg(
-        runs=("activity_id", "size"), run_moving_min=("minutes", "sum"), run_load=("load", "sum")
-    )
-    sessions = expected_sessions(sets)
-    crossfit = pd.DataFrame(
-        {
-            "crossfit_reps": sessions["total_reps"],
-            "crossfit_tonnage_kg": sessions["tonnage_kg"],
-            "crossfit_load": sessions["tonnage_kg"] / 100 + sessions["total_reps"] / 10,
-        }
-    )
-    first = min(run_days.index.min(), crossfit.index.min())
-    calendar = pd.date_range(first, max(last_day, run_days.index.max(), crossfit.index.max()))
-    daily = run_days.join(crossfit, how="outer").reindex(calendar).fillna(0.0)
-    daily["daily_load"] = daily["run_load"] + daily["crossfit_load"]
-    load = daily["daily_load"].to_numpy()
-    # Direct window sums (no running add/subtract): a window of zeros sums to exactly 0.
-    daily["acute_load_7d"] = np.convolve(load, np.ones(7))[: len(load)] / 7
-    daily["chronic_load_28d"] = np.convolve(load, np.ones(28))[: len(load)] / 28
-    chronic = daily["chronic_load_28d"].where(daily["chronic_load_28d"] > 0)
-    daily["acwr"] = daily["acute_load_7d"] / chronic
-    return daily
-
-
 def expected_ml_weeks(runs: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
     weigh_ins = raw_weigh_ins()
     daily = weigh_ins.groupby("day")[["weight_kg", "fat_ratio_pct"]].mean()
@@ -437,16 +408,15 @@ def test_training_load_daily_matches_pandas(built: Built) -> None:
     )
     last_day = pd.Timestamp(actual["day"].iloc[-1])
     assert last_day in {pd.Timestamp(d) for d in built.todays}
-    expected = expected_load(raw_runs(), raw_sets(), last_day)
-    assert_days(actual["day"], pd.Series(expected.index), "day")
-    assert actual["runs"].tolist() == expected["runs"].astype(int).tolist()
-    assert actual["crossfit_reps"].tolist() == expected["crossfit_reps"].astype(int).tolist()
-    for column in (
-        "run_moving_min", "run_load", "crossfit_tonnage_kg", "crossfit_load", "daily_load",
-        "acute_load_7d", "chronic_load_28d", "acwr",
-    ):  # fmt: skip
-        assert_close(actual[column], expected[column], column)
-    assert expected["acwr"].isna().any(), "the sample should have 28 days without training"
+    expected = training.expected_training(
+        training.strava_activities(STRAVA_CSV, TZ), raw_sets(), last_day.date(), last_day.date()
+    )
+    assert_days(actual["day"], pd.Series(pd.to_datetime(expected.index)), "day")
+    assert actual["runs"].tolist() == expected["runs"].tolist()
+    for column in ("activity_load", "crossfit_load", "daily_load", "ctl", "atl", "tsb", "acwr"):
+        assert_close(actual[column], expected[column].reset_index(drop=True), column, atol=1e-6)
+    assert set(actual["crossfit_load_basis"].dropna()) == {"session_rpe", "tonnage"}
+    assert actual["acwr"].head(27).isna().all(), "no ACWR before 28 days of history"
     assert (expected["runs"] == 0).sum() > 100
 
 
@@ -475,6 +445,10 @@ def test_ml_training_weeks_match_pandas_and_keep_the_contract(built: Built) -> N
         "fat_ratio_pct_mean": double,
         "weight_change_next_week": double,
         "fat_ratio_pct_change_next_week": double,
+        "weekly_trimp": double,
+        "weekly_load": double,
+        "ctl_end": double,
+        "atl_end": double,
     }
     assert types["athlete_id"] in ("text", "character varying")
     assert_days(actual["week_start"], pd.Series(expected.index), "week_start")
@@ -488,6 +462,31 @@ def test_ml_training_weeks_match_pandas_and_keep_the_contract(built: Built) -> N
     # Gaps: weeks without weigh-ins exist, with null means and null targets around them.
     assert expected["weight_kg_mean"].isna().any()
     assert expected["weight_change_next_week"].isna().sum() > 1
+
+
+def test_ml_training_weeks_load_columns_follow_training_load_daily(built: Built) -> None:
+    """Weekly sums of trimp and daily_load; CTL/ATL of the last day on or before Sunday."""
+    where = f"where athlete_id = '{ATHLETE}'"
+    weeks = read_mart(
+        built.db,
+        "select week_start, weekly_trimp, weekly_load, ctl_end, atl_end "
+        f"from marts.ml_training_weeks {where} order by week_start",
+    )
+    daily = read_mart(
+        built.db,
+        f"select day, trimp, daily_load, ctl, atl from marts.training_load_daily {where} "
+        "order by day",
+    )
+    daily["day"] = pd.to_datetime(daily["day"]).astype("datetime64[ns]")
+    starts = pd.to_datetime(weeks["week_start"]).astype("datetime64[ns]")
+    sums = daily.groupby(monday(daily["day"]))[["trimp", "daily_load"]].sum()
+    assert_close(weeks["weekly_trimp"], starts.map(sums["trimp"]).fillna(0.0), "weekly_trimp")
+    assert_close(weeks["weekly_load"], starts.map(sums["daily_load"]).fillna(0.0), "weekly_load")
+    sundays = pd.DataFrame({"day": starts + pd.Timedelta(days=6)})
+    as_of = pd.merge_asof(sundays, daily[["day", "ctl", "atl"]], on="day", direction="backward")
+    for column in ("ctl", "atl"):
+        assert_close(weeks[f"{column}_end"], as_of[column].fillna(0.0), f"{column}_end")
+    assert (weeks["weekly_trimp"] > 0).sum() > 50 and (weeks["ctl_end"] > 0).sum() > 50
 
 
 RUNS_SNAPSHOT = (

@@ -25,7 +25,9 @@
         post_hook="
             delete from {{ this }} as stored
             where not exists (
-                select 1 from {{ ref('stg_activity_files__files') }} as loaded
+                select 1 from ({{ ref_or_empty('stg_activity_files__files', {
+                    'athlete_id': 'text', 'content_sha256': 'text'
+                }) }}) as loaded
                 where
                     loaded.athlete_id = stored.athlete_id
                     and loaded.content_sha256 = stored.content_sha256
@@ -72,6 +74,16 @@ zones as (
     {{ heart_rate_zones() }}
 ),
 
+records as (
+    {{ ref_or_empty('stg_activity_files__records', {
+        'athlete_id': 'text',
+        'content_sha256': 'text',
+        'recorded_at': 'timestamptz',
+        'timer_s': 'double precision',
+        'heart_rate': 'smallint',
+    }) }}
+),
+
 samples as (
     select
         records.athlete_id,
@@ -81,7 +93,7 @@ samples as (
             greatest(coalesce(lead(records.timer_s) over by_time - records.timer_s, 0), 0),
             {{ max_sample_s }}
         ) as seconds
-    from {{ ref('stg_activity_files__records') }} as records
+    from records
     inner join to_write
         on
             records.athlete_id = to_write.athlete_id
