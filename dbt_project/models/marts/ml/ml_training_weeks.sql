@@ -2,7 +2,8 @@
     THE ML CONTRACT (read by ml.features / orchestration.forecast_store; keep names and types).
     One row per athlete per ISO week (Monday start) from the athlete's first to last week with a
     weigh-in, weeks without weigh-ins included. Training features are 0 for a week without runs
-    or CrossFit; the targets are next calendar week's mean minus this week's, null when either
+    or CrossFit; the training-load columns (weekly_trimp, weekly_load, ctl_end, atl_end) come from
+    training_load_daily and are 0 before the athlete's first training day; the targets are next calendar week's mean minus this week's, null when either
     week has no weigh-in.
 -#}
 {#- A refresh of one source on a new warehouse (its job rebuilds everything downstream) can
@@ -32,6 +33,41 @@ sessions as (
         'tonnage_kg': 'double precision',
         'weighted_reps': 'numeric',
     }) }}
+),
+
+load_days as (
+    {{ ref_or_empty('training_load_daily', {
+        'athlete_id': 'text',
+        'day': 'date',
+        'trimp': 'double precision',
+        'daily_load': 'double precision',
+        'ctl': 'double precision',
+        'atl': 'double precision',
+    }) }}
+),
+
+load_weeks as (
+    select
+        athlete_id,
+        date_trunc('week', day)::date as week_start,
+        sum(trimp) as weekly_trimp,
+        sum(daily_load) as weekly_load,
+        (array_agg(ctl order by day desc))[1] as ctl_end,
+        (array_agg(atl order by day desc))[1] as atl_end
+    from load_days
+    group by athlete_id, date_trunc('week', day)::date
+),
+
+last_load_weeks as (
+    -- training_load_daily has every day from the first training day to today: a week after
+    -- its last day (a weigh-in dated later) keeps its last values, a week before has none (0).
+    select distinct on (athlete_id)
+        athlete_id,
+        week_start,
+        ctl_end,
+        atl_end
+    from load_weeks
+    order by athlete_id asc, week_start desc
 ),
 
 crossfit_weeks as (
@@ -80,7 +116,11 @@ select
     (next_week.weight_kg_mean - this_week.weight_kg_mean)::double precision
         as weight_change_next_week,
     (next_week.fat_ratio_pct_mean - this_week.fat_ratio_pct_mean)::double precision
-        as fat_ratio_pct_change_next_week
+        as fat_ratio_pct_change_next_week,
+    coalesce(load_weeks.weekly_trimp, 0)::double precision as weekly_trimp,
+    coalesce(load_weeks.weekly_load, 0)::double precision as weekly_load,
+    coalesce(load_weeks.ctl_end, last_load_weeks.ctl_end, 0)::double precision as ctl_end,
+    coalesce(load_weeks.atl_end, last_load_weeks.atl_end, 0)::double precision as atl_end
 from calendar
 left join body_weeks as this_week
     on
@@ -98,3 +138,11 @@ left join crossfit_weeks
     on
         calendar.athlete_id = crossfit_weeks.athlete_id
         and calendar.week_start = crossfit_weeks.week_start
+left join load_weeks
+    on
+        calendar.athlete_id = load_weeks.athlete_id
+        and calendar.week_start = load_weeks.week_start
+left join last_load_weeks
+    on
+        calendar.athlete_id = last_load_weeks.athlete_id
+        and calendar.week_start > last_load_weeks.week_start
