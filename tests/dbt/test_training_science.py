@@ -35,7 +35,7 @@ DAYS = 70
 SELECTION = [
     "stg_activity_files__files", "stg_activity_files__records", "stg_strava__activities",
     "activity_heart_rate", "activities", "activity_records", "activity_hr_zones",
-    "training_load_daily",
+    "training_load_daily", "athletes",
 ]  # fmt: skip
 
 
@@ -200,6 +200,15 @@ def test_fitness_fatigue_form_and_ratios_match_the_recurrences(built: Built) -> 
     warm_up = actual.loc[actual["history_days"] < 28]
     assert len(warm_up) == 27 and warm_up["acwr"].isna().all() and warm_up["acwr_ewma"].isna().all()
     assert actual.loc[actual["history_days"] == 28, "acwr"].notna().all()
+
+
+def test_the_settings_used_are_published_with_their_basis(built: Built) -> None:
+    athletes = read(built.db, "select * from marts.athletes order by athlete_id")
+    assert athletes["athlete_id"].tolist() == ["man", "woman"]
+    assert athletes["max_heart_rate"].tolist() == [190.0, 190.0]
+    assert set(athletes["max_heart_rate_basis"]) == {"athlete_setting"}
+    assert set(athletes["resting_heart_rate_basis"]) == {"athlete_setting"}
+    assert athletes["trimp_coefficients"].tolist() == ["male", "female"]
 
 
 def test_zone_rows_come_from_the_settings(built: Built) -> None:
