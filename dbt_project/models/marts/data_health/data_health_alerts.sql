@@ -4,6 +4,9 @@
     Claims still open (a send in progress, or retried by the next run) are left out. The table
     appears with the asset's first run: until then the model is empty.
 -#}
+{#- Built with the training load (every source job rebuilds it), so the page always has it; the
+    alerts asset runs after that build, so the page shows the alerts up to the run before. #}
+-- depends_on: {{ ref('training_load_daily') }}
 with alerts as (
     {{ source_or_empty('fitelt', 'training_alerts', {
         'athlete_id': 'text',
