@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.activity_files import activity_files_assets
+from orchestration.assets.apple_health import apple_health_assets
 from orchestration.assets.bike_alerts import bikes_hr_alerts
 from orchestration.assets.bike_daily_report import bikes_daily_report
 from orchestration.assets.bikes import bikes_assets
@@ -35,6 +36,7 @@ defs = dg.Definitions(
         strava_assets,
         crossfit_assets,
         activity_files_assets,
+        apple_health_assets,
         dbt_models,
         report_site,
         knn_forecast_models,

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Callable
 
 from dlt_sources.activity_files.detect import detect_activity_format
+from dlt_sources.apple_health.detect import is_apple_health_export
 from dlt_sources.common.textfile import header_hint, printable
 from dlt_sources.crossfit.helpers import is_crossfit_log
 from dlt_sources.strava.export import is_activities_export
@@ -21,6 +22,8 @@ DETECTORS: dict[str, Callable[[list[str]], bool]] = {
 
 # Activity files are recognised by their bytes (FIT header, XML root, archive magic).
 ACTIVITY_KIND = "activity_files"
+# Apple Health exports too: an XML whose root is HealthData, or a zip of apple_health_export/.
+APPLE_HEALTH_KIND = "apple_health"
 
 
 class UnknownExportError(ValueError):
@@ -29,6 +32,8 @@ class UnknownExportError(ValueError):
 
 def detect_kind_of_head(head: bytes, name: str) -> str:
     """The source of an export whose first bytes are `head`; UnknownExportError otherwise."""
+    if is_apple_health_export(head):  # before activity files: any zip is one of theirs
+        return APPLE_HEALTH_KIND
     if _is_activity_file(head):
         return ACTIVITY_KIND
     text = head.decode("utf-8-sig", errors="replace")
@@ -40,7 +45,9 @@ def detect_kind_of_head(head: bytes, name: str) -> str:
     for kind, matches in DETECTORS.items():
         if matches(header):
             return kind
-    known = ", ".join([*DETECTORS, "FIT/TCX/GPX activity files and their .gz/.zip"])
+    known = ", ".join(
+        [*DETECTORS, "FIT/TCX/GPX activity files and their .gz/.zip", "Apple Health export"]
+    )
     raise UnknownExportError(
         f"{printable(name)}: header {printable(first.strip())[:120]!r} matches no known export "
         f"({known}){header_hint(first)}"

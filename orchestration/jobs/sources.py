@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-SOURCES = ("withings", "strava", "crossfit", "activity_files")
+SOURCES = ("withings", "strava", "crossfit", "activity_files", "apple_health")
 
 
 def source_job(source: str) -> dg.UnresolvedAssetJobDefinition:

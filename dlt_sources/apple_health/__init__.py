@@ -1,0 +1,111 @@
+"""Apple Health exports (`export.zip` / `export.xml` of the Health app).
+
+Step count, heart rate, resting heart rate, HRV (SDNN), body mass and body fat go to
+`apple_health_records`, sleep analysis to `apple_health_sleep`, workouts to
+`apple_health_workouts`, and how many elements of each HealthKit type every export held
+(loaded or not: unknown types are counted, never loaded row by row) to
+`apple_health_type_counts`. All are handed to dlt as pyarrow tables (the COPY path) and merged
+on (athlete_id, record_key). Bad rows go to `apple_health_quarantine` with the reason.
+
+Incremental (a later export holds the whole history again), per athlete in the resource state:
+1. an export whose checksum was loaded already is not read at all;
+2. records created (creationDate, else endDate) before the latest creation instant of the
+   exports loaded so far, minus `RESCAN_MARGIN`, are skipped before a row is built; records
+   in the margin are sent again and merged on their key (no new row). A record backfilled
+   later (an app syncing old data) has a new creationDate and loads.
+The state advances only with an export read whole and committed by dlt.
+
+lxml and pyarrow are imported when the resource runs, not with this package, so loading the
+Dagster definitions (which import the hints) stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dlt
+
+from ..common.files import SourceFile
+from ..common.isolation import isolated_file_items
+from .columns import (
+    APPLE_HEALTH_TABLE_HINTS,
+    RECORDS_HINTS,
+    SLEEP_HINTS,
+    TYPE_COUNTS_HINTS,
+    WORKOUTS_HINTS,
+)
+from .detect import is_apple_health_export
+from .settings import BATCH_ROWS, KNOWN_EXPORTS_KEPT, RESCAN_MARGIN, SOURCE
+
+__all__ = [
+    "APPLE_HEALTH_TABLE_HINTS",
+    "RECORDS_HINTS",
+    "SLEEP_HINTS",
+    "TYPE_COUNTS_HINTS",
+    "WORKOUTS_HINTS",
+    "apple_health_source",
+    "is_apple_health_export",
+]
+
+log = logging.getLogger(f"dlt_sources.{SOURCE}")  # forwarded to the Dagster run log
+
+
+@dlt.source(name=SOURCE, max_table_nesting=0)
+def apple_health_source(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> Any:
+    """Apple Health exports of athletes into the apple_health_* tables."""
+    for option in ("ADD_DLT_LOAD_ID", "ADD_DLT_ID"):  # as activity_files: tables made empty
+        os.environ.setdefault(f"{SOURCE.upper()}__NORMALIZE__PARQUET_NORMALIZER__{option}", "true")
+    prefix = f"{SOURCE.upper()}__NORMALIZE__DATA_WRITER__"
+    os.environ.setdefault(f"{prefix}FILE_MAX_ITEMS", str(batch_rows))  # parallel COPY jobs
+    os.environ.setdefault(f"{prefix}DISABLE_COMPRESSION", "true")
+    return exports(files, batch_rows)
+
+
+@dlt.resource(name="records")
+def exports(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """Each export's tables; its counts; bad rows and files to the quarantine."""
+    from .export import ExportDone, ExportReader, Tables
+
+    state = dlt.current.resource_state().setdefault("athletes", {})
+    margin_us = int(RESCAN_MARGIN.total_seconds() * 1_000_000)
+    for source_file in files:
+        athlete = state.setdefault(source_file.athlete_id, {"exports": [], "latest_us": None})
+        sha = source_file.sha256
+        if sha in athlete["exports"]:
+            log.info("%s: this export was loaded already: skipped", source_file.display_name)
+            continue
+        latest = athlete["latest_us"]
+        reader = ExportReader(
+            export_sha256=sha,
+            cutoff_us=None if latest is None else latest - margin_us,
+            batch_rows=batch_rows,
+        )
+        for item in isolated_file_items(SOURCE, source_file, reader.read):
+            if isinstance(item, Tables):
+                yield dlt.mark.with_hints(item.table, item.hints, create_table_variant=True)
+            elif isinstance(item, ExportDone):
+                athlete["exports"] = [*athlete["exports"], sha][-KNOWN_EXPORTS_KEPT:]
+                if item.latest_us is not None:
+                    athlete["latest_us"] = max(latest or item.latest_us, item.latest_us)
+                _log_export(source_file, reader)
+            else:
+                yield item
+
+
+def _log_export(source_file: SourceFile, reader: Any) -> None:
+    from .settings import QUANTITY_TYPES, SLEEP_TYPE
+
+    unknown = {
+        hk_type: count
+        for (element, hk_type), count in reader.counts.items()
+        if element == "Record" and hk_type not in QUANTITY_TYPES and hk_type != SLEEP_TYPE
+    }
+    log.info(
+        "%s: %d elements, %d already loaded by an earlier export, %d quarantined, "
+        "%d of %d types not loaded (counted in apple_health_type_counts)",
+        source_file.display_name, sum(reader.counts.values()), reader.skipped,
+        reader.quarantined, sum(unknown.values()), len(unknown),
+    )  # fmt: skip
