@@ -13,6 +13,7 @@ from orchestration.assets.crossfit import crossfit_assets
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.foot_sensors import foot_sensor_assets
 from orchestration.assets.forecast import knn_forecast_models
+from orchestration.assets.oura import oura_assets
 from orchestration.assets.report_site import report_site
 from orchestration.assets.strava import strava_assets
 from orchestration.assets.training_alerts import training_alerts
@@ -36,6 +37,7 @@ defs = dg.Definitions(
         strava_assets,
         crossfit_assets,
         activity_files_assets,
+        oura_assets,
         apple_health_assets,
         dbt_models,
         report_site,

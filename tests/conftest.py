@@ -78,7 +78,7 @@ def fitelt_env(
     monkeypatch.setenv("FITELT_DEFAULT_TIMEZONE", "Europe/Paris")
     monkeypatch.setenv("FITELT_SECRET_KEY", "test-secret-key-not-for-production")
     for name in list(os.environ):
-        if name.startswith(("WITHINGS_", "STRAVA_", "GOOGLE_")):
+        if name.startswith(("WITHINGS_", "STRAVA_", "GOOGLE_", "OURA_")):
             monkeypatch.delenv(name)
     # Set in-process by commands an earlier test ran (`prepare_dagster_home`): not this one's.
     for name in ("DAGSTER_HOME", "FITELT_DAGSTER_PG_URL"):

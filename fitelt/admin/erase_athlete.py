@@ -11,7 +11,9 @@ What is removed (`fitelt delete-athlete ID`):
   forecast models;
 * stored OAuth grants, revoked first where the API allows it: Strava `POST /oauth/deauthorize`.
   Withings has no token-revocation endpoint: the athlete removes the app in their Withings
-  account (the stored tokens are deleted here);
+  account (the stored tokens are deleted here); Oura's grant is not revoked from here either
+  (its revocation takes the access token in the URL): the athlete removes the app in the Oura
+  account;
 * the athlete's login role (`fitelt grant-athlete`).
 
 Not removed: Dagster's run history (log lines and metadata mention athlete ids) and existing
@@ -42,9 +44,10 @@ from fitelt.warehouse.row_security import drop_athlete_role
 
 log = logging.getLogger(__name__)
 
-API_PIPELINES = ("withings", "strava")  # sources whose dlt state holds per-athlete cursors
-LOCKED_PIPELINES = ("withings", "strava", "crossfit")  # sources loading athletes' files
+API_PIPELINES = ("withings", "strava", "oura")  # dlt state holds per-athlete cursors
+LOCKED_PIPELINES = ("withings", "strava", "crossfit", "oura")  # loads writing athletes' rows
 WITHINGS_NOTE = "no revocation endpoint: remove the app in the Withings account settings"
+OURA_NOTE = "not revoked here: remove the app in the Oura account (cloud.ouraring.com)"
 
 
 @dataclass
@@ -153,7 +156,7 @@ def revoke_and_delete_credentials(
         if document is not None and source == "strava":
             report.revoked[source] = _revoke_strava(store, athlete_id, report)
         elif document is not None:
-            report.revoked[source] = WITHINGS_NOTE
+            report.revoked[source] = OURA_NOTE if source == "oura" else WITHINGS_NOTE
         if store.delete(source, athlete_id):
             report.credentials.append(source)
 

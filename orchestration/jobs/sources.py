@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-SOURCES = ("withings", "strava", "crossfit", "activity_files", "apple_health")
+SOURCES = ("withings", "strava", "crossfit", "activity_files", "apple_health", "oura")
+# Sources read only from an API: nothing of theirs lands in the inbox, so no inbox sensor.
+API_ONLY_SOURCES = ("oura",)
 
 
 def source_job(source: str) -> dg.UnresolvedAssetJobDefinition:

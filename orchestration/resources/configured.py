@@ -17,6 +17,7 @@ from orchestration.resources.live_streams import (
     MailResource,
 )
 from orchestration.resources.vendor_apis import (
+    OuraApiResource,
     SheetsApiResource,
     StravaApiResource,
     WithingsApiResource,
@@ -41,6 +42,11 @@ def configured_resources() -> dict[str, Any]:
             client_id=_optional_env("STRAVA_CLIENT_ID"),
             client_secret=_optional_env("STRAVA_CLIENT_SECRET"),
             base_url=_optional_env("STRAVA_API_BASE") or "https://www.strava.com",
+        ),
+        "oura_api": OuraApiResource(
+            client_id=_optional_env("OURA_CLIENT_ID"),
+            client_secret=_optional_env("OURA_CLIENT_SECRET"),
+            base_url=_optional_env("OURA_API_BASE") or "https://api.ouraring.com",
         ),
         "sheets_api": SheetsApiResource(
             api_key=_optional_env("GOOGLE_SHEETS_API_KEY"),

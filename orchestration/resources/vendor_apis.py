@@ -1,4 +1,4 @@
-"""Dagster resources for the vendor APIs (Withings, Strava, Google Sheets): app credentials."""
+"""Dagster resources for the vendor APIs (Withings, Strava, Oura, Google Sheets): credentials."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import dagster as dg
 from dlt_sources.crossfit import SheetsClient
 from dlt_sources.crossfit.settings import DEFAULT_API_BASE as SHEETS_API_BASE
 from dlt_sources.crossfit.settings import DEFAULT_RANGE
+from dlt_sources.oura import OuraClient
+from dlt_sources.oura.settings import DEFAULT_API_BASE as OURA_API_BASE
 from dlt_sources.strava import RateBudget, StravaClient
 from dlt_sources.strava.settings import BUDGET_RESERVE
 from dlt_sources.strava.settings import DEFAULT_API_BASE as STRAVA_API_BASE
@@ -121,4 +123,34 @@ class WithingsApiResource(dg.ConfigurableResource):
             )
             for athlete in warehouse.athletes()
             if store.get("withings", athlete.athlete_id) is not None
+        ]
+
+
+class OuraApiResource(dg.ConfigurableResource):
+    """Oura API app credentials; API mode is on when they are set and a grant is stored
+    (`fitelt connect oura`). Without them the Oura assets load nothing."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    base_url: str = OURA_API_BASE
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def clients(self, warehouse: WarehouseResource) -> list[OuraClient]:
+        """One client per athlete with a stored Oura grant."""
+        if not self.configured:
+            return []
+        store = warehouse.token_store()
+        return [
+            OuraClient(
+                base_url=self.base_url,
+                client_id=str(self.client_id),
+                client_secret=str(self.client_secret),
+                athlete_id=athlete.athlete_id,
+                store=store,
+            )
+            for athlete in warehouse.athletes()
+            if store.get("oura", athlete.athlete_id) is not None
         ]

@@ -8,7 +8,7 @@ import dagster as dg
 
 from fitelt.inbox.store import Inbox
 from fitelt.settings import Settings
-from orchestration.jobs.sources import SOURCE_JOBS
+from orchestration.jobs.sources import API_ONLY_SOURCES, SOURCE_JOBS
 
 
 def _inbox_sensor(source: str, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
@@ -35,4 +35,8 @@ def _inbox_sensor(source: str, job: dg.UnresolvedAssetJobDefinition) -> dg.Senso
     return inbox_sensor
 
 
-SENSORS = [_inbox_sensor(source, job) for source, job in SOURCE_JOBS.items()]
+SENSORS = [
+    _inbox_sensor(source, job)
+    for source, job in SOURCE_JOBS.items()
+    if source not in API_ONLY_SOURCES
+]

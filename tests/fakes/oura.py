@@ -30,6 +30,7 @@ __all__ = ["FakeOura", "demo_oura_documents", "make_oura_readiness", "make_oura_
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_USER = "default"
 COLLECTIONS = {
     "/v2/usercollection/sleep": "sleep",
     "/v2/usercollection/daily_readiness": "daily_readiness",
@@ -49,7 +50,8 @@ def rate_limited() -> dict[str, Any]:
 
 
 class FakeOura(FakeServer):
-    """Oura OAuth2 + the sleep and daily readiness collections of one user."""
+    """Oura OAuth2 + the sleep and daily readiness collections of its users: the default
+    user (``documents``, ``refresh_token``) and any added with :meth:`add_user`."""
 
     def __init__(
         self,
@@ -74,47 +76,89 @@ class FakeOura(FakeServer):
         self.window_requests = 0
         self.refresh_count = 0
         self._seq = itertools.count(1)
-        self._docs: dict[str, dict[str, dict[str, Any]]] = {"sleep": {}, "daily_readiness": {}}
-        self._access: dict[str, float] = {access_token: self.now() + access_ttl}
-        self._codes: set[str] = {authorization_code} if authorization_code else set()
-        self.current_refresh_token: str | None = refresh_token
-        self.current_access_token = access_token
-        for collection, items in (documents or {}).items():
-            self.put(collection, items)
+        # Per Oura user: documents by collection and id; tokens and codes say whose they are.
+        self._docs: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+        self._refresh: dict[str, str] = {}  # live refresh token -> user
+        self._access: dict[str, tuple[float, str]] = {}  # access token -> (expiry, user)
+        self._codes: dict[str, str] = {}  # unused authorization code -> user
+        self._current: dict[str, tuple[str | None, str]] = {}  # user -> (refresh, access)
+        self.add_user(DEFAULT_USER, documents, refresh_token=refresh_token)
+        with self._lock:
+            self._access = {access_token: (self.now() + access_ttl, DEFAULT_USER)}
+            self._current[DEFAULT_USER] = (refresh_token, access_token)
+            if authorization_code:
+                self._codes[authorization_code] = DEFAULT_USER
 
     # -- test controls ---------------------------------------------------------------------
-    def put(self, collection: str, documents: Iterable[Mapping[str, Any]]) -> None:
+    def add_user(
+        self,
+        user: str,
+        documents: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+        *,
+        refresh_token: str | None = None,
+    ) -> str:
+        """Another Oura account with its documents and a live refresh token (returned)."""
+        token = refresh_token or f"oura-refresh-{user}-{secrets.token_hex(4)}"
+        with self._lock:
+            self._docs[user] = {"sleep": {}, "daily_readiness": {}}
+            self._refresh[token] = user
+            self._current[user] = (token, "")
+        for collection, items in (documents or {}).items():
+            self.put(collection, items, user=user)
+        return token
+
+    def put(
+        self, collection: str, documents: Iterable[Mapping[str, Any]], user: str = DEFAULT_USER
+    ) -> None:
         """Add or replace documents (by id): how Oura revises a day."""
         with self._lock:
             for document in documents:
-                self._docs[collection][str(document["id"])] = dict(document)
+                self._docs[user][collection][str(document["id"])] = dict(document)
 
-    def remove(self, collection: str, document_id: str) -> None:
+    def remove(self, collection: str, document_id: str, user: str = DEFAULT_USER) -> None:
         with self._lock:
-            del self._docs[collection][document_id]
+            del self._docs[user][collection][document_id]
 
-    def documents(self, collection: str) -> list[dict[str, Any]]:
+    def documents(self, collection: str, user: str = DEFAULT_USER) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(d) for d in self._docs[collection].values()]
+            return [dict(d) for d in self._docs[user][collection].values()]
+
+    def refresh_token_of(self, user: str = DEFAULT_USER) -> str | None:
+        with self._lock:
+            return self._current[user][0]
+
+    def access_token_of(self, user: str = DEFAULT_USER) -> str:
+        with self._lock:
+            return self._current[user][1]
+
+    @property
+    def current_refresh_token(self) -> str | None:
+        return self.refresh_token_of(DEFAULT_USER)
+
+    @property
+    def current_access_token(self) -> str:
+        return self.access_token_of(DEFAULT_USER)
 
     def expire_access_token(self, token: str | None = None) -> None:
         with self._lock:
-            self._access[token or self.current_access_token] = self.now() - 1
+            token = token or self._current[DEFAULT_USER][1]
+            self._access[token] = (self.now() - 1, self._access[token][1])
 
-    def revoke(self) -> None:
+    def revoke(self, user: str = DEFAULT_USER) -> None:
         """The user revoked the app: every token dies, a refresh answers invalid_grant."""
         with self._lock:
-            self._access.clear()
-            self.current_refresh_token = None
+            self._access = {t: v for t, v in self._access.items() if v[1] != user}
+            self._refresh = {t: u for t, u in self._refresh.items() if u != user}
+            self._current[user] = (None, "")
 
     def reset_rate_window(self) -> None:
         with self._lock:
             self.window_requests = 0
 
-    def issue_authorization_code(self) -> str:
+    def issue_authorization_code(self, user: str = DEFAULT_USER) -> str:
         code = f"oura-code-{next(self._seq)}"
         with self._lock:
-            self._codes.add(code)
+            self._codes[code] = user
         return code
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -129,16 +173,17 @@ class FakeOura(FakeServer):
             over = self.window_requests > self.rate_limit
         if over:
             return Response(429, rate_limited())
-        if not self._authorized(request):
+        user = self._user_of(request)
+        if user is None:
             return Response(401, problem(401, "Unauthorized", "Invalid or expired access token"))
-        return self._list(collection, request)
+        return self._list(collection, user, request)
 
-    def _authorized(self, request: RecordedRequest) -> bool:
+    def _user_of(self, request: RecordedRequest) -> str | None:
         header = request.headers.get("authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         with self._lock:
-            expires = self._access.get(token)
-        return expires is not None and expires > self.now()
+            expires, user = self._access.get(token, (0.0, None))
+        return user if expires > self.now() else None
 
     def _token(self, request: RecordedRequest) -> Response:
         form = request.form
@@ -148,31 +193,32 @@ class FakeOura(FakeServer):
         grant = form.get("grant_type")
         with self._lock:
             if grant == "refresh_token":
-                token = form.get("refresh_token")
-                if not token or token != self.current_refresh_token:
+                user = self._refresh.pop(form.get("refresh_token") or "", None)  # single use
+                if user is None:
                     detail = "Token already used or revoked"
                     return Response(400, {"error": "invalid_grant", "error_description": detail})
                 self.refresh_count += 1
             elif grant == "authorization_code":
-                if form.get("code") not in self._codes:
+                user = self._codes.pop(form.get("code") or "", None)
+                if user is None:
                     return Response(400, {"error": "invalid_grant", "error_description": "code"})
-                self._codes.discard(form["code"])
             else:
                 return Response(400, {"error": "unsupported_grant_type"})
-            # Single-use refresh tokens: the old one dies now, the new access token replaces.
             n = next(self._seq)
-            self.current_refresh_token = f"oura-refresh-{n}-{secrets.token_hex(4)}"
-            self.current_access_token = f"oura-access-{n}-{secrets.token_hex(4)}"
-            self._access[self.current_access_token] = self.now() + self.access_ttl
-            body = {
-                "token_type": "bearer",
-                "access_token": self.current_access_token,
-                "expires_in": self.access_ttl,
-                "refresh_token": self.current_refresh_token,
-            }
+            refresh = f"oura-refresh-{n}-{secrets.token_hex(4)}"
+            access = f"oura-access-{n}-{secrets.token_hex(4)}"
+            self._refresh[refresh] = user
+            self._access[access] = (self.now() + self.access_ttl, user)
+            self._current[user] = (refresh, access)
+        body = {
+            "token_type": "bearer",
+            "access_token": access,
+            "expires_in": self.access_ttl,
+            "refresh_token": refresh,
+        }
         return Response(200, body)
 
-    def _list(self, collection: str, request: RecordedRequest) -> Response:
+    def _list(self, collection: str, user: str, request: RecordedRequest) -> Response:
         q = request.query
         try:
             start = date.fromisoformat(q["start_date"])
@@ -189,7 +235,7 @@ class FakeOura(FakeServer):
             except (ValueError, KeyError, TypeError):
                 return Response(400, problem(400, "Invalid next_token"))
         with self._lock:
-            items = [dict(d) for d in self._docs[collection].values()]
+            items = [dict(d) for d in self._docs[user][collection].values()]
         if collection == "sleep":
             items = [d for d in items if start < date.fromisoformat(d["day"]) <= end]
         else:
