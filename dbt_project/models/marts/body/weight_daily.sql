@@ -26,7 +26,23 @@
 {%- set decay = 1 - alpha %}
 
 with measures as (
-    select * from {{ ref('stg_withings__measures') }}
+    {#- ref_or_empty: an Apple Health job on a new warehouse rebuilds this mart too. #}
+    {{ ref_or_empty('stg_withings__measures', {
+        'athlete_id': 'text',
+        'measured_at': 'timestamptz',
+        'measure_name': 'text',
+        'value': 'double precision',
+        'measured_day': 'date',
+    }) }}
+    union all
+    {#- Apple Health body mass and fat, without Withings' own copies (one weigh-in counts once). #}
+    select
+        athlete_id,
+        measured_at,
+        measure_name,
+        value,
+        measured_day
+    from {{ ref('int_apple_health_body_measures') }}
 ),
 
 daily as (

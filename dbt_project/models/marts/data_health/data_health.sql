@@ -13,6 +13,7 @@
 -- depends_on: {{ source('strava', 'activities') }}
 -- depends_on: {{ source('crossfit', 'sets') }}
 -- depends_on: {{ source('activity_files', 'files') }}
+-- depends_on: {{ source('apple_health', 'records') }}
 {%- set relations = data_health_relations() %}
 {%- set grace_minutes = 30 %}
 
@@ -22,7 +23,9 @@ with scheduled as (
         source_name,
         schedule_hours
     from (
-        values ('activity_files', 3), ('crossfit', 3), ('strava', 3), ('withings', 3)
+        values
+        ('activity_files', 3), ('apple_health', 3), ('crossfit', 3), ('strava', 3),
+        ('withings', 3)
     ) as schedule (source_name, schedule_hours)
 ),
 
