@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := reports/node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install install-node install-browser run materialize serve test lint format bench lock clean stop-db
+.PHONY: help install install-node install-browser install-compose run materialize serve test lint format bench lock lock-containers clean stop-db
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,11 +44,20 @@ install-browser: ## Debian's chromium for the browser tests (root: apt-get; no b
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "chromium is missing and cannot be installed here: install Debian's chromium" >&2; exit 1; fi; }
 
+install-compose: ## Debian's docker-compose, to check the compose files offline (no engine needed)
+	@command -v docker-compose >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose; \
+		else echo "docker-compose is missing and cannot be installed here: install Debian's docker-compose" >&2; exit 1; fi; }
+
 SAMPLE_ACTIVITIES := build/sample_activities
+SAMPLE_APPLE_HEALTH := build/sample_apple_health
 
 run: install install-node ## install, load the sample data, materialise everything, serve
 	$(BIN)/python -m dlt_sources.synthetic.activity_files $(SAMPLE_ACTIVITIES)
-	$(BIN)/fitelt import sample_data/*/*.csv $(SAMPLE_ACTIVITIES) --athlete demo
+	$(BIN)/python -m dlt_sources.synthetic.apple_health $(SAMPLE_APPLE_HEALTH)
+	$(BIN)/fitelt import sample_data/*/*.csv $(SAMPLE_ACTIVITIES) $(SAMPLE_APPLE_HEALTH)/export.zip \
+		--athlete demo
 	$(BIN)/fitelt materialize
 	$(BIN)/fitelt serve
 
@@ -58,7 +67,7 @@ materialize: install install-node ## materialise every asset once
 serve: install ## serve Dagster UI + daemon and the report site
 	$(BIN)/fitelt serve
 
-test: install install-node install-browser ## lint, SQL lint and the whole test suite (what CI runs)
+test: install install-node install-browser install-compose ## lint, SQL lint and the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
 	set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
@@ -79,6 +88,13 @@ bench: install install-node ## benchmarks → BENCHMARKS.md
 lock: ## recompile requirements.lock from pyproject.toml
 	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q "uv==$(UV_VERSION)"; }
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock --no-header --annotation-style line
+
+lock-containers: ## recompile deploy/requirements-containers.lock (run launchers of the image)
+	test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q "uv==$(UV_VERSION)"; }
+	{ sed -n '1,2p' deploy/requirements-containers.lock; \
+	  $(BIN)/uv pip compile deploy/requirements-containers.in -c requirements.lock -p 3.11 \
+	    --no-header --annotation-style line; } > deploy/requirements-containers.lock.new
+	mv deploy/requirements-containers.lock.new deploy/requirements-containers.lock
 
 stop-db: ## stop the embedded PostgreSQL
 	$(BIN)/fitelt stop-db
