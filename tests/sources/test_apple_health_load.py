@@ -190,3 +190,17 @@ def test_bad_rows_are_quarantined_and_the_rest_loads(fresh_db, tmp_path):
     assert any("'stone'" in r for r in reasons)
     assert query(fresh_db, "select record_count, loaded from raw.apple_health_type_counts "
                            f"where hk_type = '{HK}WalkingSpeed'") == [(1, False)]  # fmt: skip
+
+
+def test_the_inbox_recognises_exports_by_content(tmp_path):
+    from fitelt.inbox.kinds import detect_kind_of_head
+
+    export = write_sample_apple_health(tmp_path / "in")
+    with zipfile.ZipFile(export) as archive:
+        xml = archive.read("apple_health_export/export.xml")
+    assert detect_kind_of_head(export.read_bytes()[:65536], "renamed.bin") == "apple_health"
+    assert detect_kind_of_head(xml[:65536], "export.txt") == "apple_health"
+    other = tmp_path / "strava.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("activities.csv", "Activity ID,Activity Date\n")
+    assert detect_kind_of_head(other.read_bytes()[:65536], "strava.zip") == "activity_files"
