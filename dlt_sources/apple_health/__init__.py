@@ -5,7 +5,7 @@ Step count, heart rate, resting heart rate, HRV (SDNN), body mass and body fat g
 `apple_health_workouts`, and how many elements of each HealthKit type every export held
 (loaded or not: unknown types are counted, never loaded row by row) to
 `apple_health_type_counts`. All are handed to dlt as pyarrow tables (the COPY path) and merged
-on (athlete_id, record_key). Bad rows go to `apple_health_quarantine` with the reason.
+on their natural key (columns.py). Bad rows go to `apple_health_quarantine` with the reason.
 
 Incremental (a later export holds the whole history again), per athlete in the resource state:
 1. an export whose checksum was loaded already is not read at all;

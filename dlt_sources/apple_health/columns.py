@@ -1,9 +1,10 @@
 """The raw tables of the Apple Health source as dlt hints (they travel with the arrow tables).
 
-Every row has a natural key, `record_key`: a hash of the HealthKit type, the sourceName, the
-start and end instants (UTC) and the value (for sleep the stage), unique per athlete. Tables
-merge on (athlete_id, record_key): a record sent twice (in two exports, or twice in one, which
-real exports do) is one row.
+Every row has a natural key, its primary key: (athlete_id, record_type, source_name, start_at,
+end_at, value) for quantity records, (athlete_id, source_name, stage, start_at, end_at) for
+sleep, (athlete_id, record_key) for workouts (a hash of type, source, start and end). Tables
+merge on it: a record sent twice (in two exports, or twice in one, which real exports do) is
+one row. The key is made of columns rather than hashed per row: millions of rows, no Python.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ _SPAN = {
 
 RECORD_COLUMNS: dict[str, dict[str, Any]] = {
     "athlete_id": _required(_TEXT),
-    "record_key": _required(_TEXT),
     "record_type": _required(_TEXT),
     "source_name": _required(_TEXT),
     "unit": _required(_TEXT),
@@ -50,7 +50,6 @@ RECORD_COLUMNS: dict[str, dict[str, Any]] = {
 }
 SLEEP_COLUMNS: dict[str, dict[str, Any]] = {
     "athlete_id": _required(_TEXT),
-    "record_key": _required(_TEXT),
     "source_name": _required(_TEXT),
     "stage": _required(_TEXT),
     **_SPAN,
@@ -82,6 +81,8 @@ TYPE_COUNTS_TABLE = f"{SOURCE}_type_counts"
 QUARANTINE_TABLE = f"{SOURCE}_quarantine"
 
 NATURAL_KEY = ("athlete_id", "record_key")
+RECORD_KEY = ("athlete_id", "record_type", "source_name", "start_at", "end_at", "value")
+SLEEP_KEY = ("athlete_id", "source_name", "stage", "start_at", "end_at")
 
 
 def _hints(table: str, columns: dict[str, dict[str, Any]], key: Any = NATURAL_KEY) -> Any:
@@ -90,8 +91,8 @@ def _hints(table: str, columns: dict[str, dict[str, Any]], key: Any = NATURAL_KE
     )
 
 
-RECORDS_HINTS = _hints(RECORDS_TABLE, RECORD_COLUMNS)
-SLEEP_HINTS = _hints(SLEEP_TABLE, SLEEP_COLUMNS)
+RECORDS_HINTS = _hints(RECORDS_TABLE, RECORD_COLUMNS, RECORD_KEY)
+SLEEP_HINTS = _hints(SLEEP_TABLE, SLEEP_COLUMNS, SLEEP_KEY)
 WORKOUTS_HINTS = _hints(WORKOUTS_TABLE, WORKOUT_COLUMNS)
 # Per export file: how many elements of each HealthKit type it held, loaded or not.
 TYPE_COUNTS_HINTS = _hints(

@@ -139,31 +139,44 @@ class _Parse:
             stream, events=("end",), tag=("Record", "Workout"),
             resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False,
         )  # fmt: skip
+        root = None  # the HealthData element, once met
+        current, route, rows, run = None, None, None, 0  # the type being read (exports sort by it)
+        batch_rows = self.reader.batch_rows
         for _, elem in context:
             parent = elem.getparent()
-            if parent is None or parent.tag != ROOT_TAG:
-                if parent is None or parent.getparent() is None:
+            if parent is not root:
+                if root is None and parent is not None and parent.tag == ROOT_TAG:
+                    root = parent
+                elif parent is None or parent.getparent() is None:
                     raise ValueError(f"not an Apple Health export: root <{_root(elem)}>")
-                continue  # inside a Correlation: a copy of a top-level record
+                else:
+                    continue  # inside a Correlation: a copy of a top-level record
             get = elem.get
             if elem.tag == "Record":
                 hk_type = get("type")
-                counts["Record", hk_type] += 1
-                route = routes.get(hk_type)
-                if route is not None:
-                    rows = pending.setdefault(route, [])
+                if hk_type != current:
+                    if run:
+                        counts["Record", current] += run
+                    current, run = hk_type, 0
+                    route = routes.get(hk_type)
+                    rows = None if route is None else pending.setdefault(route, [])
+                run += 1
+                if rows is not None:
                     rows.append((
                         hk_type, get("sourceName"), get("unit"), get("value"), get("startDate"),
                         get("endDate"), get("creationDate"), elem.sourceline,
                     ))  # fmt: skip
-                    if len(rows) >= self.reader.batch_rows:
+                    if len(rows) >= batch_rows:
                         yield from self._flush(route)
+                        rows = pending.setdefault(route, [])
             else:
                 counts["Workout", get("workoutActivityType")] += 1
                 yield from self._workout(elem, workouts)
             elem.clear()
             while elem.getprevious() is not None:
                 del parent[0]
+        if run:
+            counts["Record", current] += run
         root = getattr(context, "root", None)
         if root is not None and root.tag != ROOT_TAG:
             raise ValueError(f"not an Apple Health export: root <{root.tag}>")

@@ -5,7 +5,7 @@ columns in a few arrow kernels (timestamps with their `+HHMM` offsets, decimal c
 ranges), so the per-record Python work stays a tuple append. Rows that cannot be loaded (an
 unparseable date or value, an unexpected unit, a value out of range, end before start, an
 unknown sleep stage) come back as (index, reason) for the quarantine. Rows created before the
-cutoff were loaded by an earlier export and are dropped before their key is computed.
+cutoff were loaded by an earlier export and are dropped.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def build_records(
         "value": values,
     }
     return _build(
-        RECORD_SCHEMA, hk_types, sources, values, starts, ends, created, bad, extra,
+        RECORD_SCHEMA, sources, starts, ends, created, bad, extra,
         athlete_id=athlete_id, source_file=source_file, cutoff_us=cutoff_us,
     )  # fmt: skip
 
@@ -164,7 +164,7 @@ def build_sleep(
     bad = [(i, f"sleep value: unknown {texts[i]!r}") for i, s in enumerate(stages) if s is None]
     extra = {"stage": pa.array(stages, pa.string())}
     built = _build(
-        SLEEP_SCHEMA, hk_types, sources, stages, starts, ends, created, bad, extra,
+        SLEEP_SCHEMA, sources, starts, ends, created, bad, extra,
         athlete_id=athlete_id, source_file=source_file, cutoff_us=cutoff_us,
         max_span_us=int(MAX_SLEEP_SEGMENT.total_seconds() * 1e6),
     )  # fmt: skip
@@ -179,9 +179,7 @@ def _stage(text: str | None) -> str | None:
 
 def _build(
     schema: pa.Schema,
-    hk_types: tuple,
     sources: tuple,
-    identities: Any,
     starts: tuple,
     ends: tuple,
     created: tuple,
@@ -193,7 +191,7 @@ def _build(
     cutoff_us: int | None,
     max_span_us: int | None = None,
 ) -> Built:
-    count = len(hk_types)
+    count = len(sources)
     start_at, end_at = parse_times(list(starts)), parse_times(list(ends))
     start_us = _micros(start_at)
     end_us = _micros(end_at)
@@ -217,15 +215,9 @@ def _build(
     if not keep.any():
         return Built(None, bad, skipped, latest)
     indices = np.flatnonzero(keep)
-    source_names = [s if s else UNKNOWN_SOURCE for s in sources]
-    keys = [
-        record_key(hk_types[i], source_names[i], start_us[i], end_us[i], identities[i])
-        for i in indices
-    ]
     columns = {
         "athlete_id": pa.repeat(athlete_id, count),
-        "record_key": None,
-        "source_name": pa.array(source_names, pa.string()),
+        "source_name": pc.fill_null(pa.array(sources, pa.string()), UNKNOWN_SOURCE),
         "start_at": start_at,
         "end_at": end_at,
         "start_offset_s": pa.array(parse_offsets(list(starts)), pa.int32()),
@@ -238,9 +230,6 @@ def _build(
     take = pa.array(indices)
     arrays = []
     for column in schema:
-        if column.name == "record_key":
-            arrays.append(pa.array(keys, pa.string()))
-            continue
         value = columns[column.name]
         array = (
             value.cast(column.type) if isinstance(value, pa.Array) else pa.array(value, column.type)

@@ -2,7 +2,6 @@
 with records as (
     {{ source_or_empty('apple_health', 'records', {
         'athlete_id': 'text',
-        'record_key': 'text',
         'record_type': 'text',
         'source_name': 'text',
         'unit': 'text',
@@ -18,7 +17,6 @@ with records as (
 
 select
     athlete_id,
-    record_key,
     record_type,
     source_name,
     unit,

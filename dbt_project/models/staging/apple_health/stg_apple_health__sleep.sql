@@ -2,7 +2,6 @@
 with sleep as (
     {{ source_or_empty('apple_health', 'sleep', {
         'athlete_id': 'text',
-        'record_key': 'text',
         'source_name': 'text',
         'stage': 'text',
         'start_at': 'timestamptz',
@@ -16,7 +15,6 @@ with sleep as (
 
 select
     athlete_id,
-    record_key,
     source_name,
     stage,
     stage like 'asleep%' as is_asleep,
