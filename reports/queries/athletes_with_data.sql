@@ -8,6 +8,7 @@ select
     athlete_id in (select athlete_id from warehouse.runs) as has_runs,
     athlete_id in (select athlete_id from warehouse.crossfit_sets) as has_crossfit,
     athlete_id in (select athlete_id from warehouse.training_load_daily) as has_training_load,
+    athlete_id in (select athlete_id from warehouse.wellness_daily) as has_wellness,
     athlete_id in (
         select athlete_id from warehouse.model_runs
         union

@@ -64,6 +64,7 @@ MARKERS = {
     "/activities": ".activities-count-value",
     "/crossfit": ".max-weight-value",
     "/training-load": ".latest-acwr-value",
+    "/recovery": ".last-hrv-value",
     "/forecast": ".predicted-weight-value",
     "/data-explorer": ".explore-rows-value",
     "/live-sensors": ".anomalies-total-value",

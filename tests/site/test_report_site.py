@@ -91,7 +91,8 @@ def test_sample_site_builds_every_page_strictly(site: BuiltSite) -> None:
     # Every source query was extracted; the sample fills the marts the pages lead with.
     for source_query in SOURCE_QUERIES:
         _parquet_rows(site.current, source_query)
-    for source_query in ("weight_daily", "runs", "crossfit_sets", "forecast_scenarios"):
+    filled = ("weight_daily", "runs", "crossfit_sets", "forecast_scenarios", "wellness_daily")
+    for source_query in filled:
         assert _parquet_rows(site.current, source_query) > 0, source_query
 
 
@@ -153,11 +154,13 @@ def test_empty_warehouse_without_forecast_tables_still_builds(
     for page in PAGES:
         assert _page_file(built.current, page).is_file(), page
     # Evidence writes no parquet for a 0-row query; build_site wrote valid empty ones.
-    for source_query in ("weight_daily", "runs", "crossfit_sets", "model_runs"):
+    for source_query in ("weight_daily", "runs", "crossfit_sets", "model_runs", "wellness_daily"):
         assert _parquet_rows(built.current, source_query) == 0, source_query
     overview = _page_file(built.current, "/").read_text()
     assert "Nothing in the warehouse yet" in overview
     assert "No forecast yet" in _page_file(built.current, "/forecast").read_text()
+    recovery = _page_file(built.current, "/recovery").read_text()
+    assert "No wellness data in the warehouse yet" in recovery
     # The live streams never ran: their staging read typed empty selects, the marts exist empty.
     for mart in ("foot_sensor_latest", "foot_sensor_anomaly_log", "bike_rides", "bike_riders"):
         assert query(built.reader, f"select count(*) from marts.{mart}") == [(0,)], mart

@@ -27,12 +27,12 @@ from tests.conftest import create_database
 from tests.site.browser.live_sample import load_live_sample
 
 SAMPLE_FILES = sorted((PROJECT_ROOT / "sample_data").glob("*/*.csv"))
-# The pipeline of the four file sources: their loads, every mart downstream (dbt), the KNN
+# The pipeline of the five file sources: their loads, every mart downstream (dbt), the KNN
 # forecast and the report site, plus the live streams' dbt models (their loads poll live APIs:
 # not selected; live_sample.py loads them first, or their marts build empty).
 PIPELINE = (
     "group:withings+ or group:strava+ or group:crossfit+ or group:activity_files+"
-    " or (kind:dbt and (group:bikes+ or group:foot_sensor+))"
+    " or group:apple_health+ or (kind:dbt and (group:bikes+ or group:foot_sensor+))"
 )
 PAGES = (
     "/",
@@ -41,6 +41,7 @@ PAGES = (
     "/activities",
     "/crossfit",
     "/training-load",
+    "/recovery",
     "/forecast",
     "/data-explorer",
     "/live-sensors",
@@ -119,8 +120,10 @@ def sample_site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -
     if "sample" not in _BUILT:
         root = tmp_path_factory.mktemp("sample-site")
         from dlt_sources.synthetic.activity_files import write_sample_activity_files
+        from dlt_sources.synthetic.apple_health import write_sample_apple_health
 
         activity_files = write_sample_activity_files(root / "activities")  # as `make run` does
-        files = [*SAMPLE_FILES, *activity_files, malformed_weight_file(root)]
+        apple_health = write_sample_apple_health(root / "apple_health")  # export.zip, likewise
+        files = [*SAMPLE_FILES, *activity_files, apple_health, malformed_weight_file(root)]
         _BUILT["sample"] = build_site_from(pg_server, root, files, live=True)
     return _BUILT["sample"]
