@@ -15,6 +15,9 @@ from fitelt.settings import PROJECT_ROOT
 
 from .activity_files import run_activity_files
 from .activity_files_report import activity_files_section, splice_section
+from .apple_health import run_apple_health
+from .apple_health_report import apple_health_section
+from .apple_health_report import splice_section as splice_apple_health
 from .file_load import run_file_load
 from .freshness import run_freshness
 from .incremental import run_incremental
@@ -26,7 +29,7 @@ from .server import bench_server
 from .startup import run_startup
 
 SECTIONS = ("ingest", "incremental", "scaling", "fileload", "freshness", "pipeline", "startup",
-            "activity_files")  # fmt: skip
+            "activity_files", "apple_health")  # fmt: skip
 QUIET = ("dagster", "dlt", "dagster_dlt", "dlt_sources", "orchestration", "fitelt")
 
 
@@ -53,6 +56,7 @@ def main() -> None:
         "--merge", action="store_true", help="keep the other sections of the last saved run"
     )
     parser.add_argument("--activity-counts", type=_scales, default=[100, 1000])
+    parser.add_argument("--apple-health-records", type=_scales, default=[1_000_000, 4_000_000])
     parser.add_argument("--repeats", type=int, default=1, help="fileload runs per scale and path")
     parser.add_argument("--report", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
     parser.add_argument(
@@ -100,6 +104,10 @@ def main() -> None:
             measured = run_activity_files(server, args.activity_counts)
             results["activity_files"] = {**measured, "command": command}
             save()
+        if "apple_health" in only:
+            measured = run_apple_health(server, args.apple_health_records)
+            results["apple_health"] = {**measured, "command": command}
+            save()
         if "startup" in only:
             results["startup"] = run_startup(server, before=args.before)
             save()
@@ -111,6 +119,8 @@ def main() -> None:
     logging.info("results saved to %s", saved)
     if only == {"activity_files"}:  # its section alone, into the report as it stands
         splice_section(args.report, activity_files_section(results["activity_files"]))
+    elif only == {"apple_health"}:
+        splice_apple_health(args.report, apple_health_section(results["apple_health"]))
     else:
         write_report(args.report, results, command)
     logging.info("wrote %s", args.report)

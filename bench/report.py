@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .activity_files_report import activity_files_section
+from .apple_health_report import apple_health_section
 from .file_load import file_load_table
 from .report_tables import (
     freshness_table,
@@ -212,6 +213,8 @@ def write_report(path: Path, results: dict, command: str) -> None:
         lines += file_load_table(results["fileload"], results["rows"])
     if results.get("activity_files"):
         lines += activity_files_section(results["activity_files"])
+    if results.get("apple_health"):
+        lines += apple_health_section(results["apple_health"])
     lines += notes(results)
     lines += _fixes()
     path.write_text("\n".join(lines) + "\n")

@@ -81,5 +81,5 @@ RESCAN_MARGIN = timedelta(days=2)
 KNOWN_EXPORTS_KEPT = 100  # checksums of loaded exports remembered per athlete (dlt state)
 
 # --- loading ------------------------------------------------------------------------------
-BATCH_ROWS = 200_000  # rows per arrow table handed to dlt
+BATCH_ROWS = 50_000  # rows per arrow table handed to dlt (and per load file)
 HEAD_BYTES = 64 * 1024

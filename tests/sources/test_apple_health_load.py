@@ -204,3 +204,25 @@ def test_the_inbox_recognises_exports_by_content(tmp_path):
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("activities.csv", "Activity ID,Activity Date\n")
     assert detect_kind_of_head(other.read_bytes()[:65536], "strava.zip") == "activity_files"
+
+
+def test_a_later_large_export_writes_only_its_new_days(fresh_db, tmp_path):
+    from dlt_sources.synthetic.apple_health import write_large_export
+
+    first = write_large_export(tmp_path / "a" / "export.xml", records=20_000)
+    later = write_large_export(tmp_path / "b" / "export.xml", records=20_000, extra_days=3)
+    _load(fresh_db, tmp_path, first)
+    tables = ("apple_health_records", "apple_health_sleep")
+    before = {t: _count(fresh_db, t) for t in tables}
+    first_load = query(fresh_db, "select max(_dlt_load_id) from raw.apple_health_records")[0][0]
+    _load(fresh_db, tmp_path, later)
+    after = {t: _count(fresh_db, t) for t in tables}
+    # Three days: heart rate every 5 min, steps every 20, HRV every 4 h, sleep every 30, two
+    # daily body measures and resting HR.
+    assert after["apple_health_records"] - before["apple_health_records"] == 3 * (
+        288 + 72 + 6 + 1 + 1 + 1
+    )
+    assert after["apple_health_sleep"] - before["apple_health_sleep"] == 3 * 48
+    # Only the rescan margin (2 days before the newest creation) was sent again.
+    resent = _count(fresh_db, "apple_health_records", f"_dlt_load_id > '{first_load}'")
+    assert resent < after["apple_health_records"] - before["apple_health_records"] + 2 * 400

@@ -18,10 +18,14 @@ def main() -> None:
     parser.add_argument(
         "--large", type=int, metavar="RECORDS", help="write a large export.xml of this many records"
     )
+    parser.add_argument("--extra-days", type=int, default=0, help="with --large: a later export")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.large:
-        path = write_large_export(args.out_dir / "export.xml", records=args.large, seed=args.seed)
+        path = write_large_export(
+            args.out_dir / "export.xml", records=args.large, seed=args.seed,
+            extra_days=args.extra_days,
+        )  # fmt: skip
     else:
         path = write_sample_apple_health(args.out_dir, days=args.days, seed=args.seed)
     logging.info("wrote %s (%d bytes)", path, path.stat().st_size)

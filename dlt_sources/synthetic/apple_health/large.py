@@ -1,9 +1,11 @@
-"""A large export.xml for the benchmark: `records` Record elements in the app's proportions.
+"""A large export.xml for the benchmark: about `records` Record elements in the app's proportions.
 
-Each type's i-th record depends only on (seed, type, i): an export of more records holds a
-smaller one's records exactly (a later export repeats the whole history, then adds the new
-days), which is what the re-import benchmark needs. Written by lxml's incremental writer, so
-memory stays one chunk of values whatever the size.
+Each type has records on a fixed grid of slots (every 5 minutes for heart rate, daily for body
+mass, …) that ends at the export's date; a record's value depends only on (seed, type, slot).
+`extra_days` moves the export date later and adds those days' records: the result holds the
+smaller export's records exactly, plus the new ones, as a later export of the Health app does
+(the whole history again, then the new days). Written by lxml's incremental writer, so memory
+stays one chunk of values whatever the size.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from .xml_export import export_document
 HK = "HKQuantityTypeIdentifier"
 SLEEP = "HKCategoryTypeIdentifierSleepAnalysis"
 SOURCES = ("Athlete’s Apple Watch", "Athlete’s iPhone")
-START = datetime(2012, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+TZ = timezone(timedelta(hours=1))
+EPOCH = datetime(1990, 1, 1, tzinfo=TZ)  # no record before: a daily type has at most its days
+EXPORTED = datetime(2026, 11, 1, 8, tzinfo=TZ)
 CHUNK = 10_000
 # (type, unit, share of the records, minutes between records, value mean, value sd)
 TYPES = (
@@ -36,30 +40,33 @@ SLEEP_VALUES = tuple(
 )
 
 
-def write_large_export(path: Path, *, records: int, seed: int = 11) -> Path:
-    """Write `path` (export.xml) with about `records` records; returns the path."""
+def write_large_export(path: Path, *, records: int, seed: int = 11, extra_days: int = 0) -> Path:
+    """Write `path` (export.xml) with about `records` records (+ `extra_days` of new ones)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    exported = START + timedelta(days=6000)
+    exported = EXPORTED + timedelta(days=extra_days)
     with path.open("wb") as handle, export_document(handle, exported=exported) as writer:
         for type_index, (hk_type, unit, share, minutes, mean, sd) in enumerate(TYPES):
-            count = int(records * share)
             step = timedelta(minutes=minutes)
-            for first in range(0, count, CHUNK):
-                rng = np.random.default_rng([seed, type_index, first // CHUNK])
-                values = rng.normal(mean, sd, CHUNK)
-                sources = rng.integers(0, 2 if hk_type.endswith("StepCount") else 1, CHUNK)
-                for offset in range(min(CHUNK, count - first)):
-                    index = first + offset
-                    start = START + index * step
-                    end = start + (step if hk_type == SLEEP else timedelta(minutes=1))
-                    if hk_type == SLEEP:
-                        value = SLEEP_VALUES[index % len(SLEEP_VALUES)]
-                    elif unit == "count":
-                        value = str(max(0, int(values[offset])))
-                    else:
-                        value = f"{abs(values[offset]):.4g}"
-                    writer.record(
-                        hk_type, SOURCES[sources[offset]], unit, value, start, end,
-                        end + timedelta(minutes=10),
-                    )  # fmt: skip
+            last = (exported - EPOCH) // step  # the slot of the export's date
+            count = int(records * share) + extra_days * 1440 // minutes
+            first = max(0, last - count + 1)
+            values = sources = None
+            for slot in range(first, last + 1):
+                if values is None or slot % CHUNK == 0:
+                    rng = np.random.default_rng([seed, type_index, slot // CHUNK])
+                    values = rng.normal(mean, sd, CHUNK)
+                    sources = rng.integers(0, 2 if unit == "count" else 1, CHUNK)
+                at = slot % CHUNK
+                start = EPOCH + slot * step
+                end = start + (step if hk_type == SLEEP else timedelta(minutes=1))
+                if hk_type == SLEEP:
+                    value = SLEEP_VALUES[slot % len(SLEEP_VALUES)]
+                elif unit == "count":
+                    value = str(max(0, int(values[at])))
+                else:
+                    value = f"{abs(values[at]):.4g}"
+                writer.record(
+                    hk_type, SOURCES[sources[at]], unit, value, start, end,
+                    end + timedelta(minutes=10),
+                )  # fmt: skip
     return path

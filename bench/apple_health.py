@@ -1,0 +1,142 @@
+"""Apple Health (issue #18): a generated export.xml of N records (`write_large_export`) loaded as
+a user does it, against the bare-iterparse floor over the same file, in one run.
+
+Per N: the floor (lxml's iterparse alone over the file, Record and Workout elements cleared and
+removed as they end, nothing read from them; this process, once before and once after the
+loads: the mean is the floor); the reader alone (this process: the source's parse into arrow
+tables, no dlt, no database); then `fitelt import` + `fitelt materialize --select
+group:apple_health` into a fresh warehouse (raw tables only, no dbt), and two re-imports into
+it: the identical file (stopped by the inbox's checksum) and a later export (the whole history
+again plus `LATER_DAYS` new days: parsed whole, only the new days written). Memory: peak RSS of
+the `fitelt` process tree (bench/tree_memory.py). CPU s: user + system of the tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from psycopg2 import sql
+
+from fitelt.settings import PROJECT_ROOT
+from fitelt.warehouse import ConnInfo
+
+from .activity_files import _fitelt, _installation, _load_ids, _query
+
+log = logging.getLogger(__name__)
+
+CACHE = PROJECT_ROOT / "bench" / "results" / "apple_health"
+SELECTION = "group:apple_health"
+TABLES = ("apple_health_records", "apple_health_sleep", "apple_health_workouts",
+          "apple_health_type_counts", "apple_health_quarantine")  # fmt: skip
+LATER_DAYS = 7
+
+
+def large_export(records: int, extra_days: int = 0, seed: int = 11) -> Path:
+    """export.xml of `records` records (+ `extra_days`), written once per size and kept."""
+    folder = CACHE / f"{records}-{extra_days}-{seed}"
+    path = folder / "export.xml"
+    if not path.exists():
+        from dlt_sources.synthetic.apple_health import write_large_export
+
+        started = time.perf_counter()
+        partial = folder.with_name(folder.name + ".partial") / "export.xml"
+        write_large_export(partial, records=records, seed=seed, extra_days=extra_days)
+        partial.parent.rename(folder)
+        log.info("wrote %s (%.0f MB) in %.0f s", path, path.stat().st_size / 2**20,
+                 time.perf_counter() - started)  # fmt: skip
+    return path
+
+
+def iterparse_floor(path: Path) -> dict:
+    """lxml's iterparse alone over the file, with the same options and clearing as the source."""
+    from lxml import etree
+
+    elements = 0
+    started, cpu = time.perf_counter(), time.process_time()
+    context = etree.iterparse(
+        str(path), events=("end",), tag=("Record", "Workout"),
+        resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False,
+    )  # fmt: skip
+    for _, elem in context:
+        elements += 1
+        elem.clear()
+        while elem.getprevious() is not None:
+            del elem.getparent()[0]
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "cpu_s": time.process_time() - cpu, "elements": elements,
+            "per_s": elements / seconds}  # fmt: skip
+
+
+def reader_alone(path: Path) -> dict:
+    """The source's reader into arrow tables, this process: no dlt, no database."""
+    from dlt_sources.apple_health.export import ExportReader, Tables
+    from dlt_sources.common.files import SourceFile
+
+    rows = 0
+    started = time.perf_counter()
+    reader = ExportReader(export_sha256="bench")
+    for item in reader.read(SourceFile(path, "bench", "UTC", name=path.name)):
+        if isinstance(item, Tables):
+            rows += item.table.num_rows
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": rows, "elements": sum(reader.counts.values())}
+
+
+def _rows(db: ConnInfo, before: list[str]) -> dict:
+    written = total = 0
+    for table in TABLES:
+        if not _query(db, "select to_regclass(%s) is not null", (f"raw.{table}",))[0][0]:
+            continue
+        query = sql.SQL(
+            "select count(*) filter (where not (_dlt_load_id = any(%s))), count(*) from raw.{}"
+        ).format(sql.Identifier(table))
+        new, rows = _query(db, query, (before,))[0]
+        written, total = written + new, total + rows
+    return {"rows_written": written, "rows_in_tables": total}
+
+
+def _load(db: ConnInfo, env: dict[str, str], export: Path, label: str) -> dict:
+    before = _load_ids(db)
+    imported = _fitelt(["import", str(export), "--athlete", "bench"], env)
+    loaded = _fitelt(["materialize", "--select", SELECTION], env)
+    row = {"case": label, "import": imported, "materialize": loaded, **_rows(db, before),
+           "seconds": imported["seconds"] + loaded["seconds"],
+           "cpu_s": imported["cpu_s"] + loaded["cpu_s"]}  # fmt: skip
+    log.info("%-34s %7.1f s  %9s rows written  tree peak %5.0f MB", label, row["seconds"],
+             f"{row['rows_written']:,}", loaded["tree_mb"])  # fmt: skip
+    return row
+
+
+def _case(server: ConnInfo, records: int) -> dict:
+    export, later = large_export(records), large_export(records, LATER_DAYS)
+    floors = [iterparse_floor(export)]
+    log.info("iterparse floor %s records: %.1f s", f"{records:,}", floors[0]["seconds"])
+    alone = reader_alone(export)
+    db, env, data_dir = _installation(server)
+    try:
+        first = _load(db, env, export, "end to end (import + materialise)")
+        identical = _load(db, env, export, "re-import, identical file")
+        again = _load(db, env, later, f"later export (+{LATER_DAYS} days)")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    floors.append(iterparse_floor(export))
+    floor = {
+        "seconds": sum(f["seconds"] for f in floors) / len(floors),
+        "cpu_s": sum(f["cpu_s"] for f in floors) / len(floors),
+        "elements": floors[0]["elements"],
+        "runs": [f["seconds"] for f in floors],
+    }
+    return {"records": records, "file_mb": export.stat().st_size / 2**20,
+            "later_mb": later.stat().st_size / 2**20, "floor": floor, "reader": alone,
+            "loads": [first, identical, again]}  # fmt: skip
+
+
+def run_apple_health(server: ConnInfo, sizes: list[int]) -> dict:
+    import os
+
+    cases = [_case(server, records) for records in sizes]
+    return {"cores": os.cpu_count(), "cases": cases, "later_days": LATER_DAYS,
+            "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
