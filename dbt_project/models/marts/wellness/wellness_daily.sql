@@ -22,26 +22,33 @@
 -#}
 {%- set same_sleep_gap = "interval '2 hours'" %}
 
-with records as (
-    select
-        athlete_id,
-        record_type,
-        source_name,
-        value,
-        local_day
-    from {{ ref('stg_apple_health__records') }}
+{#- Every input through ref_or_empty: an Oura-only job on a new warehouse builds this mart
+    before the Apple Health staging views exist, and an Apple Health job before Oura's. #}
+with apple_records as (
+    {{ ref_or_empty('stg_apple_health__records', {
+        'athlete_id': 'text',
+        'record_type': 'text',
+        'source_name': 'text',
+        'value': 'double precision',
+        'local_day': 'date',
+    }) }}
+),
+
+records as (
+    select *
+    from apple_records
     where record_type in ('step_count', 'resting_heart_rate', 'hrv_sdnn')
 ),
 
 sleep_segments as (
-    select
-        athlete_id,
-        stage,
-        is_asleep,
-        start_at,
-        end_at,
-        end_offset_s
-    from {{ ref('stg_apple_health__sleep') }}
+    {{ ref_or_empty('stg_apple_health__sleep', {
+        'athlete_id': 'text',
+        'stage': 'text',
+        'is_asleep': 'boolean',
+        'start_at': 'timestamptz',
+        'end_at': 'timestamptz',
+        'end_offset_s': 'integer',
+    }) }}
 ),
 
 oura_sleep as (
