@@ -24,6 +24,9 @@ from .token_store import TokenStore
 log = logging.getLogger(__name__)
 
 REFRESH_MARGIN_S = 300.0  # refresh when the access token has less than this left
+API_RETRIES = 4  # attempts per request on 5xx, timeouts and cut bodies
+BACKOFF_BASE_S = 1.0  # 1, 2, 4 s between attempts
+HTTP_TIMEOUT_S = (5.0, 30.0)  # connect, read
 Answer = TypeVar("Answer")
 
 
@@ -34,6 +37,7 @@ class OAuth2Client:
     source: ClassVar[str]  # the TokenStore key and `fitelt connect <source>`
     vendor: ClassVar[str]  # the name in messages
     token_lifetime_s: ClassVar[float]  # an access token's life when an answer omits it
+    unavailable: ClassVar[type[Exception]]  # raised when the API keeps failing (5xx, timeouts)
 
     base_url: str
     client_id: str
@@ -69,6 +73,39 @@ class OAuth2Client:
     def _refused_after_refresh(self, answer: Any) -> NoReturn:
         """A freshly refreshed access token was refused too: the grant cannot serve us."""
         self._revoked("access token refused after a refresh")
+
+    # --- HTTP ----------------------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One request, retried with bounded backoff on 5xx, timeouts and unreadable bodies."""
+        assert self.session is not None
+        for attempt in range(1, API_RETRIES + 1):
+            try:
+                response = self.session.request(
+                    method, self.base_url + path, timeout=HTTP_TIMEOUT_S, **kwargs
+                )
+                if response.status_code == 200:
+                    response.json()  # a cut (unparseable) body is retried like a 5xx
+                if response.status_code < 500:
+                    return response
+                what = f"HTTP {response.status_code}"
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                ValueError,
+            ) as exc:
+                # The exception text can hold the URL; its type is enough for the log.
+                what = type(exc).__name__
+            if attempt == API_RETRIES:
+                raise self.unavailable(
+                    f"{self.vendor} {path}: {what}; gave up after {attempt} attempts"
+                )
+            wait = BACKOFF_BASE_S * 2 ** (attempt - 1)
+            log.warning(
+                "%s %s: %s; retrying in %.0f s (attempt %d)", self.vendor, path, what, wait, attempt
+            )
+            self.sleep(wait)
+        raise AssertionError("unreachable")
 
     # --- tokens ----------------------------------------------------------------------------
     @property

@@ -15,8 +15,6 @@ from ..common.oauth2 import OAuth2Client
 from .settings import (
     ACCESS_TOKEN_LIFETIME_S,
     API_RETRIES,
-    BACKOFF_BASE_S,
-    HTTP_TIMEOUT_S,
     MAX_RETRY_AFTER_S,
     SOURCE,
     TOKEN_PATH,
@@ -73,6 +71,7 @@ class OuraClient(OAuth2Client):
 
     source = SOURCE
     vendor = "Oura"
+    unavailable = OuraUnavailable
     token_lifetime_s = ACCESS_TOKEN_LIFETIME_S
 
     max_retry_after_s: float = MAX_RETRY_AFTER_S
@@ -94,35 +93,6 @@ class OuraClient(OAuth2Client):
 
     def _refused_after_refresh(self, answer: Any) -> NoReturn:
         self._revoked(f"access token refused after a refresh ({_message(answer)})")
-
-    # --- HTTP ----------------------------------------------------------------------------
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One request, retried with bounded backoff on 5xx, timeouts and unreadable bodies."""
-        assert self.session is not None
-        for attempt in range(1, API_RETRIES + 1):
-            try:
-                response = self.session.request(
-                    method, self.base_url + path, timeout=HTTP_TIMEOUT_S, **kwargs
-                )
-                if response.status_code == 200:
-                    response.json()  # a cut (unparseable) body is retried like a 5xx
-                if response.status_code < 500:
-                    return response
-                what = f"HTTP {response.status_code}"
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-                ValueError,
-            ) as exc:
-                # The exception text can hold the URL; its type is enough for the log.
-                what = type(exc).__name__
-            if attempt == API_RETRIES:
-                raise OuraUnavailable(f"Oura {path}: {what}; gave up after {attempt} attempts")
-            wait = BACKOFF_BASE_S * 2 ** (attempt - 1)
-            log.warning("Oura %s: %s; retrying in %.0f s (attempt %d)", path, what, wait, attempt)
-            self.sleep(wait)
-        raise AssertionError("unreachable")
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
         """An authorised GET; a 401 is retried once after a refresh."""

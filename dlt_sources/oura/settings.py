@@ -33,10 +33,8 @@ OVERLAP_DAYS = 3
 DATE_PADDING_DAYS = 1
 
 ACCESS_TOKEN_LIFETIME_S = 86_400.0  # 1 day, when a token answer omits `expires_in`
-API_RETRIES = 4  # attempts per request on 5xx, timeouts, cut bodies and short 429s
-BACKOFF_BASE_S = 1.0  # 1, 2, 4 s between attempts on 5xx and timeouts
+API_RETRIES = 4  # attempts per request on short 429s (5xx and timeouts: common/oauth2.py)
 MAX_RETRY_AFTER_S = 60.0  # a longer (or absent) 429 wait ends the sync cleanly instead
-HTTP_TIMEOUT_S = (5.0, 30.0)
 
 # Plausible ranges; a document outside them is quarantined rather than loaded.
 DURATION_RANGE_S = (0.0, 2 * 86_400.0)

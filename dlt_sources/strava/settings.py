@@ -15,11 +15,9 @@ PER_PAGE = 200  # the API maximum
 # this much before the cursor so they update in place. Older edits need a re-import of the export.
 EDIT_LOOKBACK_S = 14 * 86_400
 ACCESS_TOKEN_LIFETIME_S = 21_600.0  # 6 h, when a token answer gives no expiry
-API_RETRIES = 4  # attempts per request on 5xx, timeouts and short 429s
-BACKOFF_BASE_S = 1.0  # 1, 2, 4 s between attempts
+API_RETRIES = 4  # attempts per request on short 429s (5xx and timeouts: common/oauth2.py)
 MAX_RETRY_AFTER_S = 60.0  # a longer 429 wait ends the run cleanly instead
 BUDGET_RESERVE = 0  # requests kept unused in each 15-minute window (raise to share the app)
-HTTP_TIMEOUT_S = (5.0, 30.0)
 
 # Strava's display sport names (export `Activity Type`) are its `sport_type` with spaces; the
 # deprecated `type` differs for these sport types (developers.strava.com, SportType).
