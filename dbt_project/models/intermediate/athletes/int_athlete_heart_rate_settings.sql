@@ -7,7 +7,8 @@
         recorded; else null (no TRIMP: activities fall back to duration × factor).
     resting_heart_rate: the setting; else the median of marts.wellness_daily.resting_hr over the
         athlete's last 30 days that have one, up to as_of_day() (Apple Health's resting heart
-        rate, else Oura's lowest of the night); else 60 bpm.
+        rate, else Oura's lowest of the night), rounded to whole bpm (halves up: activities'
+        TRIMP is recomputed when the value changes, not for a fraction of a beat); else 60 bpm.
     trimp_k, trimp_b: Banister's coefficients, 0.86 / 1.67 for women, 0.64 / 1.92 for men and
         for an athlete whose sex is not set (the original, male-derived model; flagged). -#}
 with registry as (
@@ -32,7 +33,9 @@ wellness as (
 wellness_resting as (
     select
         athlete_id,
-        percentile_cont(0.5) within group (order by resting_hr) as median_last_30_days
+        round(
+            (percentile_cont(0.5) within group (order by resting_hr))::numeric
+        ) as median_last_30_days
     from (
         select
             athlete_id,
