@@ -9,6 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 NODE_STAMP := reports/node_modules/.installed
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2  # pytest-xdist workers for make test (each test module, and the site tests, on one)
 
 .PHONY: help install install-node install-browser install-compose run materialize serve test lint format bench lock lock-containers clean stop-db
 
@@ -70,7 +71,7 @@ serve: install ## serve Dagster UI + daemon and the report site
 test: install install-node install-browser install-compose ## lint, SQL lint and the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
-	set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	set +e; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status
 
