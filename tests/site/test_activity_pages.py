@@ -14,7 +14,6 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,9 +22,9 @@ import pytest
 
 from fitelt.warehouse import ConnInfo
 from tests.conftest import create_database, query
-from tests.site.browser.cdp import Browser, Page, find_chromium
-from tests.site.browser.site import BuiltSite, sample_site
-from tests.site.test_report_browser import ERRORS_JS, IGNORED_STATUSES, PASSWORD, serving
+from tests.site.browser.cdp import Browser, Page
+from tests.site.browser.site import BuiltSite
+from tests.site.test_report_browser import ERRORS_JS, IGNORED_STATUSES, PASSWORD
 
 SOURCES = Path(__file__).resolve().parents[2] / "reports" / "sources" / "warehouse"
 ATHLETE = "demo"
@@ -55,26 +54,6 @@ TABLE_LINKS_JS = """(() => {{
 }})()"""
 # Every URL the page asked for: responses, failures, and the resource timing entries.
 RESOURCES_JS = "performance.getEntriesByType('resource').map((entry) => entry.name)"
-
-
-@pytest.fixture(scope="module")
-def site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    return sample_site(pg_server, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def base_url(site: BuiltSite) -> Iterator[str]:
-    with serving(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium: apt-get install -y chromium (or set CHROMIUM=/path/to/it)")
-    with Browser(executable) as running:
-        yield running
 
 
 def _source(name: str) -> str:

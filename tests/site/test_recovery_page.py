@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
 import pytest
 
-from fitelt.warehouse import ConnInfo
 from tests.conftest import query
-from tests.site.browser.cdp import Browser, Page, find_chromium
-from tests.site.browser.site import BuiltSite, sample_site
-from tests.site.test_report_browser import ERRORS_JS, open_page, serving
+from tests.site.browser.cdp import Browser, Page
+from tests.site.browser.site import BuiltSite
+from tests.site.test_report_browser import ERRORS_JS, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,26 +35,6 @@ WELLNESS_SQL = (
 COLUMNS = [
     "day", "steps", "resting_hr", "hrv_sdnn_ms", "hrv_rmssd_ms", "sleep_h", "sleep_efficiency"
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    return sample_site(pg_server, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def base_url(site: BuiltSite) -> Iterator[str]:
-    with serving(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium: apt-get install -y chromium (or set CHROMIUM=/path/to/it)")
-    with Browser(executable) as running:
-        yield running
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,13 @@ from contextlib import contextmanager
 
 import pytest
 
-from fitelt.warehouse import ConnInfo
 from fitelt.web.read_api import make_api_handler
 from fitelt.web.site_server import make_server
 from tests.conftest import query
 from tests.live.helpers import ride_lines
-from tests.site.browser.cdp import Browser, Page, find_chromium
+from tests.site.browser.cdp import Browser, Page
 from tests.site.browser.live_sample import RIDERS, load_bike_lines, write_foot_polls
-from tests.site.browser.site import PAGES, BuiltSite, installation_env, sample_site
+from tests.site.browser.site import PAGES, BuiltSite, installation_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -76,11 +75,6 @@ MARKERS = {
 IGNORED_STATUSES = ("/manifest.webmanifest",)
 
 
-@pytest.fixture(scope="module")
-def site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    return sample_site(pg_server, tmp_path_factory)
-
-
 @contextmanager
 def serving(site: BuiltSite, with_api: bool = True) -> Iterator[str]:
     """The built site behind basic auth, with the read API under /v1 as `fitelt serve` has."""
@@ -97,21 +91,6 @@ def serving(site: BuiltSite, with_api: bool = True) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def base_url(site: BuiltSite) -> Iterator[str]:
-    with serving(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium: apt-get install -y chromium (or set CHROMIUM=/path/to/it)")
-    with Browser(executable) as running:
-        yield running
 
 
 def open_page(browser: Browser, base_url: str, path: str) -> Page:

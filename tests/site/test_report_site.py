@@ -30,7 +30,6 @@ from tests.site.browser.site import (
     BuiltSite,
     build_site_from,
     installation_env,
-    sample_site,
 )
 
 pytestmark = pytest.mark.slow
@@ -38,11 +37,6 @@ pytestmark = pytest.mark.slow
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 SOURCE_QUERIES = sorted(p.stem for p in (REPORTS / "sources" / "warehouse").glob("*.sql"))
 FORECAST_TABLES = ("model_runs", "forecast_scenarios", "forecast_neighbours")
-
-
-@pytest.fixture(scope="module")
-def site(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    return sample_site(pg_server, tmp_path_factory)
 
 
 def _get(url: str, password: str | None) -> tuple[int, str]:
