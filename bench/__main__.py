@@ -14,16 +14,17 @@ from pathlib import Path
 from fitelt.settings import PROJECT_ROOT
 
 from .activity_files import run_activity_files
-from .activity_files_report import activity_files_section, splice_section
+from .activity_files_report import HEADING as ACTIVITY_FILES_HEADING
+from .activity_files_report import activity_files_section
 from .apple_health import run_apple_health
+from .apple_health_report import HEADING as APPLE_HEALTH_HEADING
 from .apple_health_report import apple_health_section
-from .apple_health_report import splice_section as splice_apple_health
 from .file_load import run_file_load
 from .freshness import run_freshness
 from .incremental import run_incremental
 from .ingest import run_ingest
 from .pipeline import run_pipeline
-from .report import write_report
+from .report import splice_section, write_report
 from .scaling import run_scaling
 from .server import bench_server
 from .startup import run_startup
@@ -118,9 +119,11 @@ def main() -> None:
     save()  # to re-render without re-measuring
     logging.info("results saved to %s", saved)
     if only == {"activity_files"}:  # its section alone, into the report as it stands
-        splice_section(args.report, activity_files_section(results["activity_files"]))
+        section = activity_files_section(results["activity_files"])
+        splice_section(args.report, ACTIVITY_FILES_HEADING, section)
     elif only == {"apple_health"}:
-        splice_apple_health(args.report, apple_health_section(results["apple_health"]))
+        section = apple_health_section(results["apple_health"])
+        splice_section(args.report, APPLE_HEALTH_HEADING, section)
     else:
         write_report(args.report, results, command)
     logging.info("wrote %s", args.report)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 HEADING = "## 7. Activity files (issue #16)"
-NEXT = "## Reading the numbers"  # where the section goes when the file has none yet
 FLOOR_TARGET = 0.7
 REIMPORT_TARGET = 0.05
 FLAT = 1.25  # peak at the largest N over the smallest: at most this is "flat"
@@ -159,16 +156,3 @@ def activity_files_section(results: dict) -> list[str]:
     for case in results["cases"]:
         lines += _case_rows(case, results["workers"])
     return [*lines, "", *_reading(results), ""]
-
-
-def splice_section(path: Path, lines: list[str]) -> None:
-    """Write the section into `path`, replacing an earlier one; nothing else changes."""
-    text = path.read_text()
-    block = "\n".join(lines).rstrip("\n") + "\n\n"
-    start = text.find(HEADING)
-    if start >= 0:
-        end = text.find("\n## ", start + len(HEADING))
-        end = len(text) if end < 0 else end + 1
-    else:
-        start = end = text.find(NEXT) if NEXT in text else len(text)
-    path.write_text(text[:start] + block + text[end:])

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dlt_sources.apple_health.settings import BATCH_ROWS
 
 HEADING = "## 9. Apple Health export (issue #18)"
-NEXT = "## Reading the numbers"
 FLOOR_TARGET = 0.6
 REIMPORT_TARGET = 0.10
 FLAT = 1.25
@@ -116,16 +113,3 @@ def apple_health_section(results: dict) -> list[str]:
             "machine in the time given; memory is shown flat across the two sizes instead."
         )
     return lines + [""]
-
-
-def splice_section(path: Path, lines: list[str]) -> None:
-    """Write the section into `path`, replacing an earlier one; nothing else changes."""
-    text = path.read_text()
-    block = "\n".join(lines).rstrip("\n") + "\n\n"
-    start = text.find(HEADING)
-    if start >= 0:
-        end = text.find("\n## ", start + len(HEADING))
-        end = len(text) if end < 0 else end + 1
-    else:
-        start = end = text.find(NEXT) if NEXT in text else len(text)
-    path.write_text(text[:start] + block + text[end:])

@@ -20,6 +20,8 @@ from .report_tables import (
 from .startup import startup_table
 from .svg import bar_chart_svg, scaling_svg
 
+READING = "## Reading the numbers"  # the notes section; a spliced section goes before it
+
 SITE = "key:report_site"
 FIXES = """
 ## Fixes made for these targets (before / after)
@@ -89,7 +91,7 @@ def _fixes() -> list[str]:
 
 
 def notes(results: dict) -> list[str]:
-    lines = ["## Reading the numbers", ""]
+    lines = [READING, ""]
     ingest = results.get("ingest") or []
     project = next((r for r in ingest if r["method"].startswith("project")), None)
     if project:
@@ -224,3 +226,17 @@ def _cores() -> int:
     import os
 
     return os.cpu_count() or 0
+
+
+def splice_section(path: Path, heading: str, lines: list[str]) -> None:
+    """Write one section (`lines`, starting with `heading`) into the report at `path`,
+    replacing an earlier one, else before "Reading the numbers"; nothing else changes."""
+    text = path.read_text()
+    block = "\n".join(lines).rstrip("\n") + "\n\n"
+    start = text.find(heading)
+    if start >= 0:
+        end = text.find("\n## ", start + len(heading))
+        end = len(text) if end < 0 else end + 1
+    else:
+        start = end = text.find(READING) if READING in text else len(text)
+    path.write_text(text[:start] + block + text[end:])
