@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from fitelt.storage import StoragePath, storage_root
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,16 +41,39 @@ class Settings:
         return self.data_dir / "postgres"
 
     @cached_property
-    def inbox_dir(self) -> Path:
-        return _path("FITELT_INBOX_DIR", self.data_dir / "inbox")
+    def storage_root(self) -> StoragePath:
+        """Inbox, archive, rejected files, models and site releases: FITELT_STORAGE_URL (a
+        local folder or any fsspec URL such as s3://bucket/prefix), else the data folder."""
+        return storage_root(os.environ.get("FITELT_STORAGE_URL"), self.data_dir)
+
+    @property
+    def storage_is_local(self) -> bool:
+        return isinstance(self.storage_root, Path)
 
     @cached_property
-    def archive_dir(self) -> Path:
-        return self.data_dir / "archive"
+    def inbox_dir(self) -> StoragePath:
+        if os.environ.get("FITELT_INBOX_DIR"):
+            return _path("FITELT_INBOX_DIR", self.data_dir / "inbox")
+        return self.storage_root / "inbox"
 
     @cached_property
-    def rejected_dir(self) -> Path:
-        return self.data_dir / "rejected"
+    def archive_dir(self) -> StoragePath:
+        return self.storage_root / "archive"
+
+    @cached_property
+    def rejected_dir(self) -> StoragePath:
+        return self.storage_root / "rejected"
+
+    @cached_property
+    def models_dir(self) -> StoragePath:
+        """Forecast model artefacts (`ml.artifacts`)."""
+        return self.storage_root / "models"
+
+    @cached_property
+    def site_releases_store(self) -> StoragePath | None:
+        """Where a remote storage keeps published site releases; None when storage is local
+        (the site's own folder, `site_dir`, is then the store)."""
+        return None if self.storage_is_local else self.storage_root / "site"
 
     @cached_property
     def dlt_dir(self) -> Path:

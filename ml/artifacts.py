@@ -1,4 +1,8 @@
-"""Versioned model artefacts on disk: ``<models_dir>/<athlete>/<target>/<model_version>.joblib``.
+"""Versioned model artefacts: ``<models_dir>/<athlete>/<target>/<model_version>.joblib``.
+
+``models_dir`` is a local folder or a remote ``upath.UPath`` (``FITELT_STORAGE_URL``, e.g. S3):
+locally files are replaced atomically with ``os.replace`` in private (0700) folders; on an object
+store each file is one PUT, which is atomic by itself.
 
 An artefact holds the fitted pipeline, its feature list, the training rows (for neighbour
 look-ups and scenario bounds) and training metadata. Its content hash covers what determines
@@ -77,9 +81,9 @@ def content_hash(
     return digest.hexdigest()
 
 
-def models_dir(data_dir: Path) -> Path:
-    """Where an installation keeps its artefacts: <data_dir>/models."""
-    return data_dir / MODELS_SUBDIR
+def models_dir(storage_root: Path) -> Path:
+    """Where an installation keeps its artefacts: <storage root>/models."""
+    return storage_root / MODELS_SUBDIR
 
 
 def target_dir(models_dir: Path, athlete_id: str, target: str) -> Path:
@@ -91,7 +95,10 @@ def target_dir(models_dir: Path, athlete_id: str, target: str) -> Path:
 
 def _private_folder(models_dir: Path, folder: Path) -> None:
     """Create `folder` and the levels between it and `models_dir` with mode 0700 (private data:
-    the artefacts hold the athlete's training weeks); files are 0600 (mkstemp)."""
+    the artefacts hold the athlete's training weeks); files are 0600 (mkstemp). An object store
+    has no folders: its bucket policy keeps the artefacts private."""
+    if not isinstance(folder, Path):
+        return
     inside = folder.relative_to(models_dir)
     for level in [*reversed(inside.parents), inside]:
         path = models_dir / level
@@ -106,9 +113,13 @@ def save(models_dir: Path, artifact: ModelArtifact, *, latest: bool = True) -> P
     folder = target_dir(models_dir, artifact.athlete_id, artifact.target)
     _private_folder(models_dir, folder)
     path = folder / f"{artifact.model_version}.joblib"
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
-        joblib.dump(artifact, tmp)
-    os.replace(tmp.name, path)
+    if not isinstance(path, Path):  # an object store: one PUT is atomic
+        with path.open("wb") as handle:
+            joblib.dump(artifact, handle)
+    else:
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
+            joblib.dump(artifact, tmp)
+        os.replace(tmp.name, path)
     if latest:
         _write_latest(folder, {"model_version": artifact.model_version, "file": path.name})
     return path
@@ -122,7 +133,8 @@ def record_no_model(models_dir: Path, athlete_id: str, target: str, message: str
 
 
 def load(path: Path) -> ModelArtifact:
-    artifact = joblib.load(path)
+    with path.open("rb") as handle:
+        artifact = joblib.load(handle)
     if not isinstance(artifact, ModelArtifact):
         raise TypeError(f"{path} is not a model artefact")
     return artifact
@@ -144,6 +156,9 @@ def load_latest(models_dir: Path, athlete_id: str, target: str) -> ModelArtifact
 
 
 def _write_latest(folder: Path, content: dict[str, Any]) -> None:
+    if not isinstance(folder, Path):
+        (folder / LATEST).write_text(json.dumps(content, indent=2))
+        return
     with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as tmp:
         json.dump(content, tmp, indent=2)
     os.replace(tmp.name, folder / LATEST)

@@ -112,7 +112,13 @@ def create_backup(settings: Settings, admin: ConnInfo, *, keep: int | None = Non
         command = [_tool("pg_dump"), "-Fc", "--no-owner", *schemas, "-f", str(partial / DUMP)]
         _run(command, admin, "pg_dump")
         with tarfile.open(partial / ARCHIVE, "w:gz") as tar:
-            if settings.archive_dir.is_dir():
+            if not settings.storage_is_local:  # an empty archive.tar.gz: nothing to restore
+                log.info(
+                    "the archive is in %s, not in this backup: keep it with the store's own "
+                    "versioning or replication",
+                    settings.archive_dir,
+                )
+            elif settings.archive_dir.is_dir():
                 tar.add(settings.archive_dir, arcname="archive")
         manifest = {
             "created_at": datetime.now(UTC).isoformat(),
@@ -191,7 +197,10 @@ def restore_backup(
         psql = [_tool("psql"), "-X", "-q", "--single-transaction", "-v", "ON_ERROR_STOP=1"]
         _run([*psql, "-c", drop, "-f", str(script)], admin, "restore (psql)")
     ensure_layout(admin, reader_password)  # roles and grants are cluster-level: re-applied
-    _restore_archive(settings, folder / ARCHIVE)
+    if settings.storage_is_local:
+        _restore_archive(settings, folder / ARCHIVE)
+    else:
+        log.info("the archive in %s is left as it is (not part of a backup)", settings.archive_dir)
     log.info("restored %s (%d tables)", folder.name, len(manifest["row_counts"]))
     return manifest
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from dlt_sources.strava import StravaClient
 from fitelt.inbox.store import ATHLETE_ID
 from fitelt.loading.dlt_pipelines import run_pipeline
 from fitelt.settings import Settings
+from fitelt.storage import StoragePath, remove_tree
 from fitelt.warehouse import ConnInfo
 from fitelt.warehouse.locks import pipeline_lock
 from fitelt.warehouse.row_security import drop_athlete_role
@@ -127,11 +127,10 @@ def _forget_in_state(pipeline: dlt.Pipeline, name: str, admin: ConnInfo, athlete
     return True
 
 
-def remove_files(settings: Settings, athlete_id: str) -> list[Path]:
-    """Inbox and archive folders of the athlete (every source) and their forecast models."""
-    from ml.artifacts import models_dir
-
-    folders = [models_dir(settings.data_dir) / athlete_id]
+def remove_files(settings: Settings, athlete_id: str) -> list[StoragePath]:
+    """Inbox and archive folders of the athlete (every source) and their forecast models,
+    on the local disk or in the object store (FITELT_STORAGE_URL)."""
+    folders = [settings.models_dir / athlete_id]
     for root in (settings.inbox_dir, settings.archive_dir, settings.rejected_dir):
         if root.is_dir():
             folders += [kind / athlete_id for kind in root.iterdir() if kind.is_dir()]
@@ -139,7 +138,7 @@ def remove_files(settings: Settings, athlete_id: str) -> list[Path]:
     for folder in folders:
         if folder.is_dir():
             removed += [p for p in folder.rglob("*") if p.is_file()]
-            shutil.rmtree(folder)
+            remove_tree(folder)
     return removed
 
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 from fitelt.settings import Settings
-from ml.artifacts import ModelArtifact, NoModel, load_latest, models_dir
+from ml.artifacts import ModelArtifact, NoModel, load_latest
 from ml.features import FEATURES, TARGETS, WEIGHT
 from ml.load_plan import weekly_totals
 from ml.scenarios import cumulative_change, forecast
@@ -29,7 +29,7 @@ def run_forecast(args: argparse.Namespace) -> int:
     """Print the forecast of each trained target from the latest artefacts (no database)."""
     settings = Settings.from_env()
     athlete_id = args.athlete or settings.default_athlete
-    folder = models_dir(settings.data_dir)
+    folder = settings.models_dir
     models: dict[str, ModelArtifact] = {}
     for target in TARGETS:
         try:

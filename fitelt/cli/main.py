@@ -127,6 +127,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 def cmd_serve_site(args: argparse.Namespace) -> int:
     from fitelt.settings import Settings
+    from fitelt.site.remote_releases import follow_releases
     from fitelt.web.read_api import make_api_handler
     from fitelt.web.site_server import make_server
 
@@ -142,6 +143,7 @@ def cmd_serve_site(args: argparse.Namespace) -> int:
         )
     password = os.environ.get("FITELT_SITE_PASSWORD") or None
     server = make_server(settings.site_dir, args.host, args.site_port, password, api_handler=api)
+    follower = follow_releases(settings)
     log.info("Report site: http://%s:%d/", args.host, args.site_port)
     if api is not None:
         log.info(
@@ -151,6 +153,9 @@ def cmd_serve_site(args: argparse.Namespace) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        if follower is not None:
+            follower.stop()
     return 0
 
 

@@ -38,6 +38,7 @@ from fitelt.cli.context import CliContext
 from fitelt.cli.dagster_home import CODE_LOCATION, write_workspace
 from fitelt.cli.process_tree import GRACE_S, SERVE_ID_VAR, ProcessTree, cmdline_of, label_of
 from fitelt.live.simulators import start_embedded_simulators
+from fitelt.site.remote_releases import follow_releases
 from fitelt.web.read_api import make_api_handler
 from fitelt.web.site_server import is_loopback, make_server
 
@@ -117,7 +118,7 @@ def serve(ctx: CliContext, *, host: str, port: int, site_port: int, simulators: 
     tree = ProcessTree(serve_id, root=os.getpid())
     children: dict[str, subprocess.Popen] = {}
     stop_simulators = []
-    site = None
+    site = follower = None
     status = 0
     try:
         password = os.environ.get("FITELT_SITE_PASSWORD") or None
@@ -127,6 +128,7 @@ def serve(ctx: CliContext, *, host: str, port: int, site_port: int, simulators: 
             ctx.warehouse.admin.dsn(), ctx.settings.default_timezone, ctx.settings.data_dir
         )
         site = make_server(ctx.settings.site_dir, host, site_port, password, api_handler=api)
+        follower = follow_releases(ctx.settings)
         if not is_loopback(host):
             log.warning("the Dagster UI has no authentication of its own: put it behind a proxy")
         bin_dir = Path(sys.executable).parent
@@ -180,6 +182,8 @@ def serve(ctx: CliContext, *, host: str, port: int, site_port: int, simulators: 
             stopping.wait(0.5)
     finally:
         started = time.monotonic()
+        if follower is not None:
+            follower.stop()
         if site is not None:
             if any(t.name == "report-site" for t in threading.enumerate()):
                 site.shutdown()

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from fitelt.forecast.store import ensure_tables, missing_inputs, read_inputs, write_athlete
+from fitelt.storage import StoragePath
 from fitelt.warehouse import ConnInfo
 from ml import artifacts
 from ml.features import WEIGHT
@@ -33,7 +33,7 @@ class RetrainReport:
     status: str | None = None  # set when nothing could be trained
 
 
-def retrain_all(conn: ConnInfo, data_dir: Path) -> RetrainReport:
+def retrain_all(conn: ConnInfo, models_folder: StoragePath) -> RetrainReport:
     """Train each athlete's weight and fat-ratio models and rewrite their scenario tables."""
     report = RetrainReport()
     missing = missing_inputs(conn)
@@ -43,7 +43,7 @@ def retrain_all(conn: ConnInfo, data_dir: Path) -> RetrainReport:
         return report
     weeks, daily = read_inputs(conn)
     ensure_tables(conn)
-    folder = artifacts.models_dir(data_dir)
+    folder = models_folder
     trained_at = datetime.now(UTC)
     for athlete_id in sorted(set(weeks["athlete_id"]) | set(daily["athlete_id"])):
         outcomes = train_athlete(

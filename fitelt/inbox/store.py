@@ -9,6 +9,11 @@ twice is one file, different content under one name is two files, and nothing is
 overwritten, so a run archives exactly the bytes it loaded. The original name is kept, made safe
 for any file system or object store (`safe_name`), after the checksum. A rejected file sits in
 `rejected/` with `<stored name>.reason.txt` beside it until `fitelt import --retry-rejected`.
+
+The roots are local folders or remote ones (`FITELT_STORAGE_URL`, e.g. S3; see
+`fitelt.storage`): the layout, the checksums and the claims are the same on both. A drop is
+written under a hidden partial name and then renamed (locally) or copied server-side (remote),
+so a listing never sees half a file.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
 import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +29,7 @@ from pathlib import Path
 from dlt_sources.common.files import file_sha256
 from fitelt.inbox.kinds import UnknownExportError, detect_kind_of_head
 from fitelt.inbox.safe_names import safe_name
+from fitelt.storage import StoragePath, is_local, move
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,7 @@ class InboxFile:
 
     kind: str
     athlete_id: str
-    path: Path
+    path: StoragePath
     sha256: str
     original_name: str
 
@@ -60,7 +65,7 @@ class InboxFile:
         return f"{self.sha256}{SEPARATOR}{safe_name(self.original_name)}"
 
     @classmethod
-    def from_path(cls, path: Path) -> InboxFile | None:
+    def from_path(cls, path: StoragePath) -> InboxFile | None:
         """The file at `path`, or None for what is not one (partial copies, reason files)."""
         name = path.name
         if name.startswith(".") or name.endswith(REASON_SUFFIX) or not path.is_file():
@@ -69,6 +74,10 @@ class InboxFile:
         digest, sep, original = name.partition(SEPARATOR)
         if sep and original and len(digest) == 64 and set(digest) <= set("0123456789abcdef"):
             return cls(kind, athlete_id, path, digest, original)
+        if not is_local(path):
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            return cls(kind, athlete_id, path, digest, name)
         return cls(kind, athlete_id, path, file_sha256(path), name)
 
 
@@ -110,12 +119,12 @@ def describe_mode(mode: int) -> str:
 class Inbox:
     """Inbox, archive and rejected folders of one installation."""
 
-    inbox_dir: Path
-    archive_dir: Path
-    rejected_dir: Path | None = None
+    inbox_dir: StoragePath
+    archive_dir: StoragePath
+    rejected_dir: StoragePath | None = None
 
     @property
-    def rejected_root(self) -> Path:
+    def rejected_root(self) -> StoragePath:
         return self.rejected_dir or self.archive_dir.parent / "rejected"
 
     def drop(self, path: Path, athlete_id: str) -> InboxFile:
@@ -143,9 +152,10 @@ class Inbox:
             partial = folder / f"{PARTIAL_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
             digest = hashlib.sha256(head)
             try:
-                with partial.open("xb") as target:
+                # "x": never write into another drop's partial file (remote: unique name)
+                with partial.open("xb" if is_local(partial) else "wb") as target:
                     target.write(head)
-                    for block in iter(lambda: source.read(1 << 20), b""):
+                    for block in iter(lambda: source.read(8 << 20), b""):
                         digest.update(block)
                         target.write(block)
                 sha = digest.hexdigest()
@@ -154,12 +164,15 @@ class Inbox:
                     return existing, False
                 item = InboxFile(kind, athlete_id, partial, sha, original)
                 stored = folder / item.stored_name
-                partial.replace(stored)  # atomic: a run sees the whole file or nothing
+                if is_local(partial):
+                    partial.replace(stored)  # atomic: a run sees the whole file or nothing
+                else:
+                    move(partial, stored)  # server-side copy: the object appears whole
                 return InboxFile(kind, athlete_id, stored, sha, original), True
             finally:
                 partial.unlink(missing_ok=True)
 
-    def find(self, root: Path, kind: str, athlete_id: str, sha: str) -> InboxFile | None:
+    def find(self, root: StoragePath, kind: str, athlete_id: str, sha: str) -> InboxFile | None:
         """The file with checksum `sha` under `root` (archives of older versions included)."""
         folder = root / kind / athlete_id
         if not folder.is_dir():
@@ -180,7 +193,7 @@ class Inbox:
         kinds = [kind] if kind else _subfolders(self.rejected_root)
         return [item for name in kinds for item in self._stored(self.rejected_root, name)]
 
-    def _stored(self, root: Path, kind: str) -> list[InboxFile]:
+    def _stored(self, root: StoragePath, kind: str) -> list[InboxFile]:
         folder = root / kind
         if not folder.is_dir():
             return []
@@ -194,10 +207,10 @@ class Inbox:
     def is_archived(self, item: InboxFile) -> bool:
         return self.find(self.archive_dir, item.kind, item.athlete_id, item.sha256) is not None
 
-    def archived_path(self, item: InboxFile) -> Path:
+    def archived_path(self, item: InboxFile) -> StoragePath:
         return _place(self.archive_dir, item)
 
-    def archive(self, item: InboxFile) -> Path:
+    def archive(self, item: InboxFile) -> StoragePath:
         """Move a loaded file to the archive under its checksum; a duplicate is just removed."""
         existing = self.find(self.archive_dir, item.kind, item.athlete_id, item.sha256)
         if existing is not None:
@@ -206,7 +219,7 @@ class Inbox:
             return existing.path
         return _move(item.path, self.archived_path(item))
 
-    def reject(self, item: InboxFile, reason: str) -> Path:
+    def reject(self, item: InboxFile, reason: str) -> StoragePath:
         """Set a file aside in `rejected/` with its reason beside it; later runs skip it."""
         target = _move(
             item.path, self.rejected_root / item.kind / item.athlete_id / item.stored_name
@@ -234,16 +247,15 @@ def reason_of(item: InboxFile) -> str:
     return reason.read_text(encoding="utf-8").strip() if reason.exists() else "(no reason kept)"
 
 
-def _place(root: Path, item: InboxFile) -> Path:
+def _place(root: StoragePath, item: InboxFile) -> StoragePath:
     return root / item.kind / item.athlete_id / item.stored_name
 
 
-def _move(source: Path, target: Path) -> Path:
-    """Rename (atomic on one file system); the target holds the same bytes if it exists."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(source, target)
-    return target
+def _move(source: StoragePath, target: StoragePath) -> StoragePath:
+    """Rename (atomic on one file system) or copy-then-delete (an object store); the target
+    holds the same bytes if it exists (its name is their checksum)."""
+    return move(source, target)
 
 
-def _subfolders(root: Path) -> list[str]:
+def _subfolders(root: StoragePath) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []

@@ -44,7 +44,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # of the tail.
 _NOTABLE = re.compile(r"error|\berr!|✖|\[ ! \]|failed|exception", re.IGNORECASE)
 NOTABLE_LINES = 25
-_RELEASE_NAME = re.compile(r"^\d{8}T\d{12}Z(-\d+)?$")
+RELEASE_NAME = re.compile(r"^\d{8}T\d{12}Z(-\d+)?$")
 
 
 class ReportBuildError(RuntimeError):
@@ -101,9 +101,7 @@ def build_site(
             raise ReportBuildError(
                 f"npm run build:strict succeeded but {build_dir}/index.html is missing"
             )
-        site_root.mkdir(parents=True, exist_ok=True)
-        with _locked(site_root / ".publish.lock"):
-            release = _publish(build_dir, site_root, log)
+        release = publish_release(build_dir, site_root, log)
     return release
 
 
@@ -289,14 +287,24 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _publish(build_dir: Path, site_root: Path, log: logging.Logger) -> Path:
+def publish_release(
+    build_dir: Path, site_root: Path, log: logging.Logger, *, name: str | None = None
+) -> Path:
+    """Move a built site into ``site_root/releases`` and point ``current`` at it (under the
+    publish lock); ``name``: the release's name (default: now, UTC)."""
+    site_root.mkdir(parents=True, exist_ok=True)
+    with _locked(site_root / ".publish.lock"):
+        return _publish(build_dir, site_root, log, name)
+
+
+def _publish(build_dir: Path, site_root: Path, log: logging.Logger, given: str | None) -> Path:
     releases = site_root / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     current = site_root / "current"
     if current.exists() and not current.is_symlink():
         raise ReportBuildError(f"{current} exists and is not a symlink; refusing to replace it")
 
-    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    base = given or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name, n = base, 0
     while (releases / name).exists():
         n += 1
@@ -324,7 +332,7 @@ def _publish(build_dir: Path, site_root: Path, log: logging.Logger) -> Path:
 
 
 def _prune(releases: Path, keep: int, current: Path, log: logging.Logger) -> None:
-    names = sorted(p.name for p in releases.iterdir() if _RELEASE_NAME.match(p.name))
+    names = sorted(p.name for p in releases.iterdir() if RELEASE_NAME.match(p.name))
     for name in names[:-keep] if keep > 0 else names:
         path = releases / name
         if path == current:

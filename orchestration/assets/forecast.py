@@ -20,7 +20,7 @@ def knn_forecast_models(
     """Retrain per-athlete KNN forecasts of weight and fat ratio and write their scenarios."""
     from fitelt.forecast.retrain import retrain_all  # pandas + scikit-learn: only when it runs
 
-    report = retrain_all(warehouse.warehouse().admin, warehouse.settings.data_dir)
+    report = retrain_all(warehouse.warehouse().admin, warehouse.settings.models_dir)
     if report.status:
         context.log.warning(report.status)
         return dg.MaterializeResult(metadata={"status": report.status})

@@ -50,6 +50,10 @@ def report_site(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         release = build_site(conn, settings.site_dir, settings.reports_dir, context.log)
     except ReportBuildError as exc:
         raise dg.Failure(description=str(exc)) from exc
+    if settings.site_releases_store is not None:  # a site server elsewhere follows the store
+        from fitelt.site.remote_releases import upload_release
+
+        upload_release(release, settings.site_releases_store, context.log)
     pages = sorted(p.parent.name or "/" for p in release.rglob("index.html"))
     return dg.Output(
         None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from dagster_dlt import DagsterDltResource
 from dlt_sources.common.files import SourceFile
 from dlt_sources.common.tables import ensure_tables
 from fitelt.inbox.store import Inbox, InboxFile
+from fitelt.storage import StoragePath, local_file
 from fitelt.warehouse.raw_tables import raw_row_counts, raw_table_exists
 from orchestration.lib.retries import reconnect_metadata, retry_transient
 from orchestration.lib.run_log import source_logs_in_run_log
@@ -77,18 +79,21 @@ def _load(
     make_source: Callable[[list[SourceFile]], Any],
     accounts: Sequence[Any],
     table_hints: Sequence[Any],
-) -> tuple[list[SourceFile], dict[Path, str], list[Any]]:
+) -> tuple[list[SourceFile], dict[StoragePath, str], list[Any]]:
     """Under the pipeline's lock: claim the inbox files, run dlt, archive or set files aside."""
     with (
         source_logs_in_run_log(context, f"dlt_sources.{name}", *PIPELINE_LOGGERS),
         warehouse.exclusive_pipeline(name) as pipeline,
+        ExitStack() as local_copies,
     ):
         inbox = warehouse.inbox()
         claimed = claim_files(context, inbox, name)
-        rejected: dict[Path, str] = {}
+        rejected: dict[StoragePath, str] = {}
+        # Files in an object store are read from a copy in this run's own working folder.
+        downloads = Path(pipeline.pipelines_dir) / "inbox"
         files = [
             SourceFile(
-                item.path,
+                local_copies.enter_context(local_file(item.path, downloads)),
                 item.athlete_id,
                 warehouse.athlete(item.athlete_id).timezone,
                 name=item.original_name,
@@ -125,7 +130,7 @@ def settle_files(
     context: dg.AssetExecutionContext,
     inbox: Inbox,
     items: list[InboxFile],
-    rejected: dict[Path, str],
+    rejected: dict[StoragePath, str],
 ) -> None:
     """After the load committed: archive each loaded file, set each rejected one aside.
 
