@@ -70,6 +70,13 @@ class Settings:
         return self.storage_root / "models"
 
     @cached_property
+    def tokens_dir(self) -> StoragePath:
+        """Stored OAuth grants (encrypted): beside the key locally, else in the shared storage."""
+        return (
+            self.secrets_dir / "tokens" if self.storage_is_local else self.storage_root / "tokens"
+        )
+
+    @cached_property
     def site_releases_store(self) -> StoragePath | None:
         """Where a remote storage keeps published site releases; None when storage is local
         (the site's own folder, `site_dir`, is then the store)."""

@@ -1,4 +1,11 @@
-"""OAuth tokens encrypted at rest (AES-256-GCM), one file per source and athlete."""
+"""OAuth tokens encrypted at rest (AES-256-GCM), one file per source and athlete.
+
+The tokens folder is local (`<secrets_dir>/tokens`) or, with shared storage
+(FITELT_STORAGE_URL, e.g. S3), a remote `upath.UPath` that every run worker reads: a refreshed
+token written by one run is the one the next run, anywhere, uses. Shared tokens must be
+encrypted with FITELT_SECRET_KEY: a key file on one machine's disk would leave the others
+unable to read them, so the store refuses to write them with one.
+"""
 
 from __future__ import annotations
 
@@ -47,18 +54,27 @@ def load_key(secrets_dir: Path) -> bytes:
 
 @dataclass
 class TokenStore:
-    """Encrypted JSON documents under `secrets_dir/tokens/<source>__<athlete>.bin`."""
+    """Encrypted JSON documents under `<tokens_dir>/<source>__<athlete>.bin`."""
 
     secrets_dir: Path
     key: bytes
+    tokens_dir: Any = None  # a Path, or a remote UPath; default <secrets_dir>/tokens
+
+    def __post_init__(self) -> None:
+        if self.tokens_dir is None:
+            self.tokens_dir = self.secrets_dir / "tokens"
 
     @classmethod
-    def open(cls, secrets_dir: Path) -> TokenStore:
-        return cls(secrets_dir=secrets_dir, key=load_key(secrets_dir))
+    def open(cls, secrets_dir: Path, tokens_dir: Any = None) -> TokenStore:
+        return cls(secrets_dir=secrets_dir, key=load_key(secrets_dir), tokens_dir=tokens_dir)
 
-    def _path(self, source: str, athlete_id: str) -> Path:
+    @property
+    def shared(self) -> bool:
+        return not isinstance(self.tokens_dir, Path)
+
+    def _path(self, source: str, athlete_id: str) -> Any:
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{source}__{athlete_id}")
-        return self.secrets_dir / "tokens" / f"{safe}.bin"
+        return self.tokens_dir / f"{safe}.bin"
 
     def get(self, source: str, athlete_id: str) -> dict[str, Any] | None:
         path = self._path(source, athlete_id)
@@ -79,10 +95,18 @@ class TokenStore:
     def put(self, source: str, athlete_id: str, document: dict[str, Any]) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a token."""
         path = self._path(source, athlete_id)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         nonce = os.urandom(12)
         aad = f"{source}:{athlete_id}".encode()
         blob = nonce + AESGCM(self.key).encrypt(nonce, json.dumps(document).encode(), aad)
+        if self.shared:
+            if not os.environ.get("FITELT_SECRET_KEY"):
+                raise TokenStoreError(
+                    f"tokens go to shared storage ({self.tokens_dir}): set FITELT_SECRET_KEY, "
+                    "the same on every machine, so that every run can read them"
+                )
+            path.write_bytes(blob)  # one PUT: the whole token or the old one
+            return
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:

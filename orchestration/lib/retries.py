@@ -89,10 +89,10 @@ def reconnect_metadata(warehouse: WarehouseResource, source: str) -> dict[str, d
 
     Present only for sources with stored OAuth grants; `[]` when every grant works.
     """
-    secrets_dir = warehouse.settings.secrets_dir
-    if not (secrets_dir / "tokens").is_dir():
+    settings = warehouse.settings
+    if not settings.tokens_dir.is_dir():
         return {}
-    store = TokenStore.open(secrets_dir)
+    store = TokenStore.open(settings.secrets_dir, settings.tokens_dir)
     found = False
     athletes: list[str] = []
     for athlete in warehouse.athletes():

@@ -76,7 +76,7 @@ class WarehouseResource(dg.ConfigurableResource):
         return Inbox(settings.inbox_dir, settings.archive_dir, settings.rejected_dir)
 
     def token_store(self) -> TokenStore:
-        return TokenStore.open(self.settings.secrets_dir)
+        return TokenStore.open(self.settings.secrets_dir, self.settings.tokens_dir)
 
     def athlete(self, athlete_id: str) -> Athlete:
         return ensure_athlete(self.warehouse().admin, athlete_id, self.default_timezone)[0]

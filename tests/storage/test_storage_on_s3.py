@@ -161,3 +161,27 @@ def test_a_storage_url_with_credentials_in_it_is_refused(tmp_path: Path) -> None
         storage_root("s3://AKIA:secret@bucket/prefix", tmp_path)
     assert storage_root(None, tmp_path) == tmp_path
     assert storage_root(f"file://{tmp_path}/x", tmp_path) == tmp_path / "x"
+
+
+def test_oauth_grants_are_shared_through_the_bucket_encrypted(
+    s3_storage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlt_sources.common.token_store import TokenStore, TokenStoreError
+
+    settings = _settings(tmp_path, monkeypatch)
+    monkeypatch.delenv("FITELT_SECRET_KEY", raising=False)
+    alone = TokenStore.open(tmp_path / "pod-a" / "secrets", settings.tokens_dir)
+    with pytest.raises(TokenStoreError, match="set FITELT_SECRET_KEY"):
+        alone.put("strava", "demo", {"refresh_token": "r1"})
+    assert s3_keys(s3_storage) == [], "nothing written under a key only one machine has"
+
+    monkeypatch.setenv("FITELT_SECRET_KEY", "one passphrase for every machine")
+    writer = TokenStore.open(tmp_path / "pod-a" / "secrets", settings.tokens_dir)
+    writer.put("strava", "demo", {"refresh_token": "r2-rotated"})
+    [key] = s3_keys(s3_storage)
+    assert key == "tokens/strava__demo.bin"
+    stored = (settings.tokens_dir / "strava__demo.bin").read_bytes()
+    assert b"r2-rotated" not in stored, "encrypted at rest"
+    reader = TokenStore.open(tmp_path / "pod-b" / "secrets", settings.tokens_dir)
+    assert reader.get("strava", "demo") == {"refresh_token": "r2-rotated"}
+    assert reader.delete("strava", "demo") and s3_keys(s3_storage) == []
