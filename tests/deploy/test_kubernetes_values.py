@@ -165,3 +165,31 @@ def test_no_secret_value_in_the_values() -> None:
     keys = re.findall(r"^\s*-?\s*([\w-]+):", body, flags=re.MULTILINE)
     allowed = {"postgresqlSecretName", "generatePostgresqlPasswordSecret"}
     assert [key for key in keys if "password" in key.lower() and key not in allowed] == []
+
+
+def test_pods_keep_nothing_on_disk_that_another_pod_needs() -> None:
+    """Runs, the code server and the site have scratch folders; what lasts is in the store."""
+    ours = values()
+    (deployment,) = ours["dagster-user-deployments"]["deployments"]
+    for volume in deployment["volumes"]:
+        assert "emptyDir" in volume, f"{volume['name']}: a pod's folder must be scratch"
+    site = list(yaml.safe_load_all((ROOT / "deploy/kubernetes/site.yaml").read_text()))
+    (spec,) = [doc for doc in site if doc["kind"] == "Deployment"]
+    pod = spec["spec"]["template"]["spec"]
+    assert all("emptyDir" in volume for volume in pod["volumes"])
+    (container,) = pod["containers"]
+    assert {"secretRef": {"name": deployment["envSecrets"][0]["name"]}} in container["envFrom"]
+
+
+def test_the_site_pod_runs_a_real_fitelt_command() -> None:
+    from fitelt.cli.main import build_parser
+
+    site = list(yaml.safe_load_all((ROOT / "deploy/kubernetes/site.yaml").read_text()))
+    (spec,) = [doc for doc in site if doc["kind"] == "Deployment"]
+    (container,) = spec["spec"]["template"]["spec"]["containers"]
+    program, *args = container["command"]
+    assert program == "fitelt"
+    parsed = build_parser().parse_args(args)
+    assert parsed.func.__name__ == "cmd_serve_site" and parsed.site_port == 3001
+    (service,) = [doc for doc in site if doc["kind"] == "Service"]
+    assert service["spec"]["selector"] == spec["spec"]["selector"]["matchLabels"]
