@@ -93,7 +93,7 @@ def _load(
         downloads = Path(pipeline.pipelines_dir) / "inbox"
         files = [
             SourceFile(
-                local_copies.enter_context(local_file(item.path, downloads)),
+                local_copies.enter_context(local_file(item.path, downloads / item.athlete_id)),
                 item.athlete_id,
                 warehouse.athlete(item.athlete_id).timezone,
                 name=item.original_name,
