@@ -94,13 +94,18 @@ def query(conn: ConnInfo, sql: str, params: tuple = ()) -> list[tuple]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make test` runs the suite on pytest-xdist workers (--dist loadgroup). Each module is one
-    group, so its module-scoped fixtures (a sample warehouse, a dbt build) are built once; the
-    report-site modules are one group together: they share one sample build per worker process
+    group, so its module-scoped fixtures (a sample warehouse, a dbt build) are built once. The
+    dbt tests that share the session's sample warehouse (fixture `marts_sample`,
+    tests/dbt/conftest.py) are one group, so it too is built once. The report-site modules are
+    one group together: they share one sample build per worker process
     (tests/site/browser/site.py) and take turns on the Evidence project anyway. A plain
     `pytest` run (no -n) ignores the groups."""
     site_tests = Path(__file__).parent / "site"
     for item in items:
-        group = "site" if item.path.is_relative_to(site_tests) else str(item.path)
+        if "marts_sample" in getattr(item, "fixturenames", ()):
+            group = "dbt-marts-sample"
+        else:
+            group = "site" if item.path.is_relative_to(site_tests) else str(item.path)
         item.add_marker(pytest.mark.xdist_group(group))
     # The site group is the longest (several site builds): first, so it never runs last alone.
     items.sort(key=lambda item: not item.path.is_relative_to(site_tests))
