@@ -33,9 +33,6 @@ from tests.dbt.marts_sample import (
     read_mart,
 )
 
-# Unused here: re-exported for test_strength_body_sample.py, which imports it from this module.
-from tests.dbt.marts_sample import CROSSFIT_CSV as CROSSFIT_CSV
-
 pytestmark = pytest.mark.slow
 
 

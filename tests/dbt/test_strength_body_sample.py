@@ -24,7 +24,7 @@ from fitelt.warehouse import ConnInfo
 from fitelt.warehouse.bootstrap import ensure_layout
 from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import SAMPLE_WEIGHT_CSV, create_database, drop_database
-from tests.dbt.test_marts_sample import (
+from tests.dbt.marts_sample import (
     ATHLETE,
     CROSSFIT_CSV,
     TZ,

@@ -30,7 +30,7 @@ from fitelt.warehouse import ConnInfo
 from fitelt.warehouse.bootstrap import ensure_layout
 from orchestration.lib.materialize import materialize, succeeded
 from tests.conftest import SAMPLE_WEIGHT_CSV, create_database, drop_database
-from tests.dbt.test_marts_sample import ATHLETE, TZ, assert_close, read_mart
+from tests.dbt.marts_sample import ATHLETE, TZ, assert_close, read_mart
 
 pytestmark = pytest.mark.slow
 
