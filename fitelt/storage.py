@@ -80,9 +80,16 @@ def move(source: StoragePath, target: StoragePath) -> StoragePath:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(source, target)
         return target
-    fs = source.fs  # type: ignore[union-attr]
-    fs.copy(source.path, target.path)  # type: ignore[union-attr]
-    fs.rm_file(source.path)  # type: ignore[union-attr]
+    if is_local(source):  # a local inbox (FITELT_INBOX_DIR) into remote storage
+        target.fs.put_file(str(source), target.path)  # type: ignore[union-attr]
+        source.unlink()
+    elif is_local(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.fs.get_file(source.path, str(target))  # type: ignore[union-attr]
+        source.fs.rm_file(source.path)  # type: ignore[union-attr]
+    else:
+        source.fs.copy(source.path, target.path)  # type: ignore[union-attr]
+        source.fs.rm_file(source.path)  # type: ignore[union-attr]
     return target
 
 

@@ -185,3 +185,25 @@ def test_oauth_grants_are_shared_through_the_bucket_encrypted(
     reader = TokenStore.open(tmp_path / "pod-b" / "secrets", settings.tokens_dir)
     assert reader.get("strava", "demo") == {"refresh_token": "r2-rotated"}
     assert reader.delete("strava", "demo") and s3_keys(s3_storage) == []
+
+
+def test_a_local_inbox_archives_into_the_bucket(
+    s3_storage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FITELT_INBOX_DIR", str(tmp_path / "watched"))  # e.g. a synced folder
+    monkeypatch.setenv("FITELT_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings.from_env()
+    inbox = Inbox(settings.inbox_dir, settings.archive_dir, settings.rejected_dir)
+    item = inbox.drop(_csv(tmp_path, "w.csv", LINES[1:30]), "demo")
+    assert isinstance(item.path, Path) and item.path.is_file()
+    inbox.archive(item)
+    assert not item.path.exists() and inbox.is_archived(item)
+    assert s3_keys(s3_storage) == [f"archive/withings/demo/{item.stored_name}"]
+    second = inbox.drop(_csv(tmp_path, "x.csv", LINES[30:60]), "demo")
+    content = second.path.read_bytes()
+    inbox.reject(second, "bad")
+    [rejected] = inbox.rejected()
+    assert reason_of(rejected) == "bad" and not second.path.exists()
+    [back] = inbox.retry_rejected()
+    assert isinstance(back.path, Path) and back.path.read_bytes() == content
+    assert s3_keys(s3_storage) == [f"archive/withings/demo/{item.stored_name}"]
