@@ -3,9 +3,9 @@
 test_marts_sample.py, test_marts_sample_crossfit.py and test_marts_sample_running.py compare
 marts of the same sample warehouse with pandas; `marts_sample` builds it the first time one of
 them asks (sources loaded, every mart built: the slow part) and hands the same build to the
-others. Each module wraps it in a module-scoped `built` that sets the installation's environment
-for its tests. tests/conftest.py puts every test that uses it in one xdist group, so `make test`
-builds it once, on one worker.
+others; `built` (module-scoped) hands it to a module with the installation's environment
+set. tests/conftest.py puts every test that uses it in one xdist group, so `make test` builds
+it once, on one worker.
 """
 
 from __future__ import annotations
@@ -54,3 +54,10 @@ def marts_sample(pg_server: ConnInfo, tmp_path_factory: pytest.TempPathFactory) 
         yield Built(db, todays, data_dir)
     finally:
         drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="module")
+def built(marts_sample: Built) -> Iterator[Built]:
+    """The session's sample warehouse, the installation's environment set for the module."""
+    with installation_env(marts_sample.db, marts_sample.data_dir):
+        yield marts_sample

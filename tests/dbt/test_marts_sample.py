@@ -10,8 +10,6 @@ test_wellness_sample.py import the sample readers from this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 
@@ -25,7 +23,6 @@ from tests.dbt.marts_sample import (
     assert_close,
     assert_days,
     expected_sessions,
-    installation_env,
     monday,
     raw_runs,
     raw_sets,
@@ -34,13 +31,6 @@ from tests.dbt.marts_sample import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def built(marts_sample: Built) -> Iterator[Built]:
-    """The session's sample warehouse (tests/dbt/conftest.py), its environment set meanwhile."""
-    with installation_env(marts_sample.db, marts_sample.data_dir):
-        yield marts_sample
 
 
 def expected_ml_weeks(runs: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:

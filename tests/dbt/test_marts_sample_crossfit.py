@@ -9,8 +9,6 @@ test_marts_sample.py and test_marts_sample_running.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 
@@ -20,19 +18,11 @@ from tests.dbt.marts_sample import (
     assert_close,
     assert_days,
     expected_sessions,
-    installation_env,
     raw_sets,
     read_mart,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def built(marts_sample: Built) -> Iterator[Built]:
-    """The session's sample warehouse (tests/dbt/conftest.py), its environment set meanwhile."""
-    with installation_env(marts_sample.db, marts_sample.data_dir):
-        yield marts_sample
 
 
 def test_crossfit_sets_match_pandas(built: Built) -> None:

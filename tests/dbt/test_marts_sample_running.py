@@ -10,8 +10,6 @@ as they found it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import dagster as dg
 import pandas as pd
 import psycopg2
@@ -25,19 +23,11 @@ from tests.dbt.marts_sample import (
     Built,
     assert_close,
     assert_days,
-    installation_env,
     raw_runs,
     read_mart,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def built(marts_sample: Built) -> Iterator[Built]:
-    """The session's sample warehouse (tests/dbt/conftest.py), its environment set meanwhile."""
-    with installation_env(marts_sample.db, marts_sample.data_dir):
-        yield marts_sample
 
 
 RUN_NUMBERS = [
