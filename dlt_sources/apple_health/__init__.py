@@ -4,8 +4,14 @@ Step count, heart rate, resting heart rate, HRV (SDNN), body mass and body fat g
 `apple_health_records`, sleep analysis to `apple_health_sleep`, workouts to
 `apple_health_workouts`, and how many elements of each HealthKit type every export held
 (loaded or not: unknown types are counted, never loaded row by row) to
-`apple_health_type_counts`. All are handed to dlt as pyarrow tables (the COPY path) and merged
-on their natural key (columns.py). Bad rows go to `apple_health_quarantine` with the reason.
+`apple_health_type_counts`. Every table has a natural key (columns.py). Bad rows go to
+`apple_health_quarantine` with the reason.
+
+The XML is read by a vectorised line scanner (scan.py), lxml's iterparse for anything unusual
+(export.py). A run whose exports are each the first of their athlete appends: records and sleep
+stream into PostgreSQL by binary COPY while the file is still being read, committed once it was
+read whole, its own duplicates cut (emit.py, copy.py, load.py). Otherwise (a later export) the
+rows are merged on the key by dlt (records as csv files dlt imports, sleep as arrow tables).
 
 Incremental (a later export holds the whole history again), per athlete in the resource state:
 1. an export whose checksum was loaded already is not read at all;
@@ -24,12 +30,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import dlt
 
 from ..common.files import SourceFile
-from ..common.isolation import isolated_file_items
 from .columns import (
     APPLE_HEALTH_TABLE_HINTS,
     RECORDS_HINTS,
@@ -59,21 +65,26 @@ def apple_health_source(files: Sequence[SourceFile] = (), batch_rows: int = BATC
     for option in ("ADD_DLT_LOAD_ID", "ADD_DLT_ID"):  # as activity_files: tables made empty
         os.environ.setdefault(f"{SOURCE.upper()}__NORMALIZE__PARQUET_NORMALIZER__{option}", "true")
     prefix = f"{SOURCE.upper()}__NORMALIZE__DATA_WRITER__"
-    os.environ.setdefault(f"{prefix}FILE_MAX_ITEMS", str(batch_rows))  # parallel COPY jobs
     os.environ.setdefault(f"{prefix}DISABLE_COMPRESSION", "true")
     return exports(files, batch_rows)
 
 
 @dlt.resource(name="records")
 def exports(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
-    """Each export's tables; its counts; bad rows and files to the quarantine."""
-    from .export import ExportDone, ExportReader, Tables
+    """Each export's rows (csv files), workouts, counts; bad rows and files to the quarantine."""
+    from .emit import export_items
+    from .export import ExportDone, ExportReader
+    from .load import prepare_tables
 
     state = dlt.current.resource_state().setdefault("athletes", {})
     margin_us = int(RESCAN_MARGIN.total_seconds() * 1_000_000)
-    for source_file in files:
+    known = {athlete: set(s["exports"]) for athlete, s in state.items()}
+    todo = [(source_file, source_file.sha256) for source_file in files]
+    new = [f.athlete_id for f, sha in todo if sha not in known.get(f.athlete_id, ())]
+    disposition = prepare_tables(new) if new else "merge"
+    folder = _work_folder()
+    for source_file, sha in todo:
         athlete = state.setdefault(source_file.athlete_id, {"exports": [], "latest_us": None})
-        sha = source_file.sha256
         if sha in athlete["exports"]:
             log.info("%s: this export was loaded already: skipped", source_file.display_name)
             continue
@@ -83,16 +94,22 @@ def exports(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> I
             cutoff_us=None if latest is None else latest - margin_us,
             batch_rows=batch_rows,
         )
-        for item in isolated_file_items(SOURCE, source_file, reader.read):
-            if isinstance(item, Tables):
-                yield dlt.mark.with_hints(item.table, item.hints, create_table_variant=True)
-            elif isinstance(item, ExportDone):
+        for item in export_items(source_file, reader, disposition, folder):
+            if isinstance(item, ExportDone):
                 athlete["exports"] = [*athlete["exports"], sha][-KNOWN_EXPORTS_KEPT:]
                 if item.latest_us is not None:
                     athlete["latest_us"] = max(latest or item.latest_us, item.latest_us)
                 _log_export(source_file, reader)
             else:
                 yield item
+
+
+def _work_folder() -> Any:
+    """Where the csv files go: next to dlt's load packages (hard links, not copies)."""
+    try:
+        return Path(dlt.current.pipeline().pipelines_dir)
+    except Exception:  # noqa: BLE001 - no pipeline: the system's temporary folder
+        return None
 
 
 def _log_export(source_file: SourceFile, reader: Any) -> None:

@@ -85,9 +85,10 @@ RECORD_KEY = ("athlete_id", "record_type", "source_name", "start_at", "end_at", 
 SLEEP_KEY = ("athlete_id", "source_name", "stage", "start_at", "end_at")
 
 
-def _hints(table: str, columns: dict[str, dict[str, Any]], key: Any = NATURAL_KEY) -> Any:
+def _hints(table: str, columns: dict[str, dict[str, Any]], key: Any = NATURAL_KEY,
+           disposition: str = "merge") -> Any:  # fmt: skip
     return dlt.mark.make_hints(
-        table_name=table, write_disposition="merge", primary_key=key, columns=columns
+        table_name=table, write_disposition=disposition, primary_key=key, columns=columns
     )
 
 
@@ -99,3 +100,15 @@ TYPE_COUNTS_HINTS = _hints(
     TYPE_COUNTS_TABLE, TYPE_COUNT_COLUMNS, ("athlete_id", "export_sha256", "element", "hk_type")
 )
 APPLE_HEALTH_TABLE_HINTS = (RECORDS_HINTS, SLEEP_HINTS, WORKOUTS_HINTS, TYPE_COUNTS_HINTS)
+
+# The csv files of the record tables carry dlt's two columns themselves (parts.py).
+_DLT = {"_dlt_load_id": _required(_TEXT), "_dlt_id": _required(_TEXT)}
+KEYS = {RECORDS_TABLE: RECORD_KEY, SLEEP_TABLE: SLEEP_KEY, WORKOUTS_TABLE: NATURAL_KEY}
+
+
+def row_hints(table: str, disposition: str) -> Any:
+    """Hints of a record table for this run: appended (a first import) or merged."""
+    columns = {RECORDS_TABLE: RECORD_COLUMNS, SLEEP_TABLE: SLEEP_COLUMNS}.get(table)
+    if columns is None:
+        return _hints(WORKOUTS_TABLE, WORKOUT_COLUMNS, NATURAL_KEY, disposition)
+    return _hints(table, {**columns, **_DLT}, KEYS[table], disposition)

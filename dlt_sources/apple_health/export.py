@@ -1,18 +1,22 @@
 """An Apple Health export (`export.zip` or `export.xml`) streamed into arrow tables.
 
-The XML is read with `lxml.etree.iterparse`, element by element: each top-level `<Record>` or
-`<Workout>` is read, then cleared and removed with everything before it, so memory holds one
-batch of attribute strings, never the tree (the file is often several GB). The internal DOCTYPE
-is parsed as part of the document; entities are not resolved and nothing is fetched. Records
-nested in a `<Correlation>` (blood pressure, food) repeat top-level ones and are not read.
+Two readers give the same rows. The fast one (scan.py) reads the app's one-element-per-line
+layout in vectorised passes; anything it cannot vouch for makes the reader yield `Restart` and
+read the file again with `lxml.etree.iterparse`, element by element (each top-level `<Record>`
+or `<Workout>` read, then cleared and removed with everything before it). Consumers drop what
+they received from the file before a `Restart`. Either way memory holds one block of lines
+or one batch of attribute texts, never the tree (the file is often several GB). The internal
+DOCTYPE is parsed as part of the document; entities are not resolved and nothing is fetched.
+Records nested in a `<Correlation>` (blood pressure, food) repeat top-level ones: not read.
 
-Run `read` under `common.isolation.isolated_file_items`: a truncated zip or XML, or any other
-failure, rejects the file whole (nothing of it loads, and the high-water mark does not move,
-since an export is ordered by type, not time: the part before a break is no "so far").
+Run `read` under whole-file isolation: a truncated zip or XML, or any other failure, rejects
+the file whole (nothing of it loads, and the high-water mark does not move, since an export is
+ordered by type, not time: the part before a break is no "so far").
 """
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 from lxml import etree
 
@@ -34,6 +39,7 @@ from .columns import (
     WORKOUT_COLUMNS,
     WORKOUTS_HINTS,
 )
+from .scan import PARSER_OPTIONS, NotCanonical, RecordColumns, scan_export
 from .settings import (
     BATCH_ROWS,
     EXPORT_FOLDER,
@@ -44,11 +50,14 @@ from .settings import (
     SLEEP_TYPE,
     SOURCE,
 )
-from .spans import FIELDS, Built, Raw, arrow_schema, build_records, build_sleep
+from .spans import Built, RawRecords, arrow_schema, build_records, build_sleep
 from .workouts import WorkoutError, raw_workout, workout_row
 
+log = logging.getLogger(f"dlt_sources.{SOURCE}")
 WORKOUT_SCHEMA = arrow_schema(WORKOUT_COLUMNS)
 TYPE_COUNT_SCHEMA = arrow_schema(TYPE_COUNT_COLUMNS)
+ROUTES = {hk: route for hk, (route, _) in QUANTITY_TYPES.items()} | {SLEEP_TYPE: "sleep"}
+_ATTRIBUTES = ("sourceName", "unit", "value", "startDate", "endDate", "creationDate")
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,13 @@ class ExportDone:
     athlete_id: str
     export_sha256: str
     latest_us: int | None  # the latest creation instant of any good record in it
+
+
+@dataclass(frozen=True)
+class Restart:
+    """The fast reader gave up: drop this file's items so far, the lxml reader starts over."""
+
+    reason: str
 
 
 @dataclass
@@ -75,13 +91,23 @@ class ExportReader:
     export_sha256: str
     cutoff_us: int | None = None
     batch_rows: int = BATCH_ROWS
+    fast: bool = True  # False: lxml's iterparse only (the reference reader)
     counts: Counter = field(default_factory=Counter)  # (element, HealthKit type) → elements
     skipped: int = 0
     quarantined: int = 0
 
     def read(self, source_file: SourceFile) -> Iterator[Any]:
+        if self.fast:
+            try:
+                with open_export(source_file.path) as stream:
+                    yield from _Parse(self, source_file).run(scan_export(stream))
+                return
+            except NotCanonical as exc:
+                log.info("%s: read with lxml (%s)", source_file.display_name, exc)
+                self.counts, self.skipped, self.quarantined = Counter(), 0, 0
+                yield Restart(str(exc))
         with open_export(source_file.path) as stream:
-            yield from _Parse(self, source_file).run(stream)
+            yield from _Parse(self, source_file).run(_iterparse(stream))
 
 
 @contextmanager
@@ -119,92 +145,104 @@ def export_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     return candidates[0]
 
 
+def _iterparse(stream: IO[bytes]) -> Iterator[RecordColumns | tuple[Any, int]]:
+    """The reference reader: top-level Records in columns of one type, Workout elements."""
+    context = etree.iterparse(stream, events=("end",), tag=("Record", "Workout"), **PARSER_OPTIONS)
+    root = None  # the HealthData element, once met
+    rows: list[tuple] = []
+    for _, elem in context:
+        parent = elem.getparent()
+        if parent is not root:
+            if root is None and parent is not None and parent.tag == ROOT_TAG:
+                root = parent
+            elif parent is None or parent.getparent() is None:
+                raise ValueError(f"not an Apple Health export: root <{_root(elem)}>")
+            else:
+                continue  # inside a Correlation: a copy of a top-level record
+        if elem.tag == "Record":
+            get = elem.get
+            if rows and (get("type") != rows[-1][0] or len(rows) >= 10_000):
+                yield _columns(rows)
+                rows = []
+            rows.append((get("type"), *map(get, _ATTRIBUTES), elem.sourceline))
+        else:
+            yield elem, 0
+        elem.clear()
+        while elem.getprevious() is not None:
+            del parent[0]
+    if rows:
+        yield _columns(rows)
+    root = getattr(context, "root", None)
+    if root is not None and root.tag != ROOT_TAG:
+        raise ValueError(f"not an Apple Health export: root <{root.tag}>")
+
+
+def _columns(rows: list[tuple]) -> RecordColumns:
+    """Records of one type (attribute texts) as columns."""
+    _, source, unit, value, start, end, created, line = zip(*rows, strict=True)
+    texts = [pa.array(list(c), pa.string()) for c in (source, unit, value, start, end, created)]
+    return RecordColumns(rows[0][0], *texts, line=np.asarray(line, np.int64))
+
+
 class _Parse:
-    """One pass over one export's XML."""
+    """One pass over one export: records batched per type, workouts, counts, quarantine."""
 
     def __init__(self, reader: ExportReader, source_file: SourceFile) -> None:
         self.reader = reader
-        self.athlete_id = source_file.athlete_id
-        self.source_file = source_file.display_name
-        self.pending: dict[str, list[Raw]] = {}
+        self.common = {"athlete_id": source_file.athlete_id,
+                       "source_file": source_file.display_name}  # fmt: skip
+        self.pending: dict[str, list[RecordColumns]] = {}
         self.latest_us: int | None = None
 
-    def run(self, stream: IO[bytes]) -> Iterator[Any]:
-        counts = self.reader.counts
-        routes = {hk: record_type for hk, (record_type, _) in QUANTITY_TYPES.items()}
-        routes[SLEEP_TYPE] = "sleep"
-        pending = self.pending
-        workouts: list[dict[str, Any]] = []
-        context = etree.iterparse(
-            stream, events=("end",), tag=("Record", "Workout"),
-            resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False,
-        )  # fmt: skip
-        root = None  # the HealthData element, once met
-        current, route, rows, run = None, None, None, 0  # the type being read (exports sort by it)
-        batch_rows = self.reader.batch_rows
-        for _, elem in context:
-            parent = elem.getparent()
-            if parent is not root:
-                if root is None and parent is not None and parent.tag == ROOT_TAG:
-                    root = parent
-                elif parent is None or parent.getparent() is None:
-                    raise ValueError(f"not an Apple Health export: root <{_root(elem)}>")
-                else:
-                    continue  # inside a Correlation: a copy of a top-level record
-            get = elem.get
-            if elem.tag == "Record":
-                hk_type = get("type")
-                if hk_type != current:
-                    if run:
-                        counts["Record", current] += run
-                    current, run = hk_type, 0
-                    route = routes.get(hk_type)
-                    rows = None if route is None else pending.setdefault(route, [])
-                run += 1
-                if rows is not None:
-                    rows.append((
-                        hk_type, get("sourceName"), get("unit"), get("value"), get("startDate"),
-                        get("endDate"), get("creationDate"), elem.sourceline,
-                    ))  # fmt: skip
-                    if len(rows) >= batch_rows:
-                        yield from self._flush(route)
-                        rows = pending.setdefault(route, [])
+    def run(self, units: Iterator[RecordColumns | tuple[Any, int]]) -> Iterator[Any]:
+        counts, workouts = self.reader.counts, []
+        for unit in units:
+            if isinstance(unit, RecordColumns):
+                counts["Record", unit.hk_type] += len(unit.line)
+                if unit.hk_type in ROUTES:
+                    yield from self._add(unit)
+            elif unit[0].tag == "Record":
+                elem, offset = unit
+                counts["Record", elem.get("type")] += 1
+                row = (elem.get("type"), *map(elem.get, _ATTRIBUTES), elem.sourceline + offset)
+                if row[0] in ROUTES:
+                    yield from self._add(_columns([row]))
             else:
-                counts["Workout", get("workoutActivityType")] += 1
-                yield from self._workout(elem, workouts)
-            elem.clear()
-            while elem.getprevious() is not None:
-                del parent[0]
-        if run:
-            counts["Record", current] += run
-        root = getattr(context, "root", None)
-        if root is not None and root.tag != ROOT_TAG:
-            raise ValueError(f"not an Apple Health export: root <{root.tag}>")
-        for route in list(pending):
-            yield from self._flush(route)
+                elem, offset = unit
+                counts["Workout", elem.get("workoutActivityType")] += 1
+                yield from self._workout(elem, offset, workouts)
+        for hk_type in list(self.pending):
+            yield from self._flush(hk_type)
         if workouts:
             yield Tables(WORKOUTS_HINTS, pa.Table.from_pylist(workouts, schema=WORKOUT_SCHEMA))
-        yield Tables(TYPE_COUNTS_HINTS, self._type_counts(routes))
-        yield ExportDone(self.athlete_id, self.reader.export_sha256, self.latest_us)
+        yield Tables(TYPE_COUNTS_HINTS, self._type_counts())
+        yield ExportDone(self.common["athlete_id"], self.reader.export_sha256, self.latest_us)
 
-    def _flush(self, route: str) -> Iterator[Any]:
-        rows = self.pending.pop(route, [])
-        if not rows:
+    def _add(self, unit: RecordColumns) -> Iterator[Any]:
+        batch = self.pending.setdefault(unit.hk_type, [])
+        batch.append(unit)
+        if sum(len(b.line) for b in batch) >= self.reader.batch_rows:
+            yield from self._flush(unit.hk_type)
+
+    def _flush(self, hk_type: str) -> Iterator[Any]:
+        parts = self.pending.pop(hk_type, [])
+        if not parts:
             return
-        common = {
-            "athlete_id": self.athlete_id,
-            "source_file": self.source_file,
-            "cutoff_us": self.reader.cutoff_us,
-        }
+        raw = RawRecords(hk_type, *(pa.concat_arrays([getattr(p, name) for p in parts])
+                                    for name in ("source", "unit", "value", "start", "end",
+                                                 "created")),
+                         line=np.concatenate([p.line for p in parts]))  # fmt: skip
+        route, cutoff = ROUTES[hk_type], self.reader.cutoff_us
         if route == "sleep":
-            built, hints = build_sleep(rows, **common), SLEEP_HINTS
+            built, hints = build_sleep(raw, cutoff_us=cutoff, **self.common), SLEEP_HINTS
         else:
-            built, hints = build_records(rows, record_type=route, **common), RECORDS_HINTS
-        yield from self._account(built, rows)
+            built = build_records(raw, record_type=route, cutoff_us=cutoff, **self.common)
+            hints = RECORDS_HINTS
+        yield from self._account(built, raw)
         if built.table is not None:
             yield Tables(hints, built.table)
 
-    def _account(self, built: Built, rows: list[Raw]) -> Iterator[Any]:
+    def _account(self, built: Built, raw: RawRecords) -> Iterator[Any]:
         self.reader.skipped += built.skipped
         if built.latest_us is not None:
             self.latest_us = max(self.latest_us or built.latest_us, built.latest_us)
@@ -213,46 +251,40 @@ class _Parse:
             reasons.setdefault(index, []).append(reason)
         for index, why in sorted(reasons.items()):
             self.reader.quarantined += 1
-            raw = dict(zip(FIELDS, rows[index], strict=True))
-            yield self._quarantine(raw, "; ".join(why), raw.pop("line"))
+            yield self._quarantine(raw.raw(index), "; ".join(why), int(raw.line[index]))
 
-    def _workout(self, elem: Any, workouts: list[dict[str, Any]]) -> Iterator[Any]:
+    def _workout(self, elem: Any, offset: int, workouts: list[dict[str, Any]]) -> Iterator[Any]:
+        line = elem.sourceline + offset
         try:
-            row = workout_row(elem, athlete_id=self.athlete_id, source_file=self.source_file)
+            row = workout_row(elem, **self.common)
         except WorkoutError as exc:
             self.reader.quarantined += 1
-            yield self._quarantine(raw_workout(elem), str(exc), elem.sourceline)
+            yield self._quarantine(raw_workout(elem), str(exc), line)
             return
-        workouts.append(row)
-        cutoff = self.reader.cutoff_us
         created = row["created_at"] or row["end_at"]
         created_us = int(created.timestamp()) * 1_000_000
         self.latest_us = max(self.latest_us or created_us, created_us)
+        cutoff = self.reader.cutoff_us
         if cutoff is not None and created_us < cutoff:
-            workouts.pop()
             self.reader.skipped += 1
+        else:
+            workouts.append(row)
 
     def _quarantine(self, raw: dict[str, Any], reason: str, line: int | None) -> Any:
-        return quarantine_row(
-            SOURCE, raw_record=raw, reason=reason, athlete_id=self.athlete_id,
-            source_file=self.source_file, source_line=line,
-        )  # fmt: skip
+        return quarantine_row(SOURCE, raw_record=raw, reason=reason, source_line=line,
+                              **self.common)  # fmt: skip
 
-    def _type_counts(self, routes: dict[str, str]) -> pa.Table:
+    def _type_counts(self) -> pa.Table:
         rows = [
-            {
-                "athlete_id": self.athlete_id,
-                "export_sha256": self.reader.export_sha256,
-                "element": element,
-                "hk_type": hk_type or "(none)",
-                "record_count": count,
-                "loaded": element == "Workout" or hk_type in routes,
-                "source_file": self.source_file,
-            }
+            {"athlete_id": self.common["athlete_id"],
+             "export_sha256": self.reader.export_sha256, "element": element,
+             "hk_type": hk_type or "(none)", "record_count": count,
+             "loaded": element == "Workout" or hk_type in ROUTES,
+             "source_file": self.common["source_file"]}
             for (element, hk_type), count in sorted(
                 self.reader.counts.items(), key=lambda item: (item[0][0], item[0][1] or "")
             )
-        ]
+        ]  # fmt: skip
         return pa.Table.from_pylist(rows, schema=TYPE_COUNT_SCHEMA)
 
 

@@ -18,7 +18,8 @@ from .settings import (
     TIME_FORMAT,
     WORKOUT_PREFIX,
 )
-from .spans import UNKNOWN_SOURCE, _offset_seconds, record_key
+from .spans import UNKNOWN_SOURCE, record_key
+from .times import _offset_seconds
 
 _FIELDS = ("workoutActivityType", "sourceName", "startDate", "endDate", "duration")
 
