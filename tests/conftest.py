@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,20 +93,62 @@ def query(conn: ConnInfo, sql: str, params: tuple = ()) -> list[tuple]:
         return cur.fetchall()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers the marker itself; `pytest -p no:xdist` does not load it, and
+    # --strict-markers would then reject the groups added below.
+    config.addinivalue_line("markers", "xdist_group(name): tests run on one xdist worker")
+
+
+XDIST_GROUP = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
     """`make test` runs the suite on pytest-xdist workers (--dist loadgroup). Each module is one
     group, so its module-scoped fixtures (a sample warehouse, a dbt build) are built once. The
     dbt tests that share the session's sample warehouse (fixture `marts_sample`,
-    tests/dbt/conftest.py) are one group, so it too is built once. The report-site modules are
-    one group together: they share one sample build per worker process
-    (tests/site/browser/site.py) and take turns on the Evidence project anyway. A plain
-    `pytest` run (no -n) ignores the groups."""
+    tests/dbt/conftest.py) are one group, so it too is built once. The report-site tests that
+    use the sample site (fixture `site`, whatever their module) are one group together, as they
+    share one sample build per worker process (tests/site/browser/site.py). The other site
+    tests, the empty-warehouse build among them, stay in their module's group: that build then
+    runs on whichever worker is free, not after the sample's on the same one. A plain `pytest`
+    run (no -n) ignores the groups."""
     site_tests = Path(__file__).parent / "site"
     for item in items:
-        if "marts_sample" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "marts_sample" in fixtures:
             group = "dbt-marts-sample"
+        elif item.path.is_relative_to(site_tests) and "site" in fixtures:
+            group = "site-sample"
         else:
-            group = "site" if item.path.is_relative_to(site_tests) else str(item.path)
+            group = item.path.relative_to(PROJECT_ROOT).as_posix()
         item.add_marker(pytest.mark.xdist_group(group))
-    # The site group is the longest (several site builds): first, so it never runs last alone.
+        item.stash[XDIST_GROUP] = group
+    # xdist hands out the groups with the most tests first; among groups of one size, the site's
+    # (the site builds) go first.
     items.sort(key=lambda item: not item.path.is_relative_to(site_tests))
+    result = yield  # xdist's worker turns the markers into an "@group" suffix of the test ids
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            if XDIST_GROUP in item.stash:
+                _keep_group_in_nodeid(item, item.stash[XDIST_GROUP])
+    return result
+
+
+def _keep_group_in_nodeid(item: pytest.Item, group: str) -> None:
+    """The scheduler reads the group from the test id. pytest-xdist 3.8 writes it into
+    `item._nodeid`, which pytest 9.2 no longer reads (ids are a structured `item._id`), so the
+    groups were silently ignored: a module's tests, the site's among them, were spread over
+    both workers, each building the module fixtures and the sample site again
+    (pytest-dev/pytest-xdist#1386). Put the suffix where pytest reads it; warn if it cannot."""
+    suffix = f"@{group}"
+    if item.nodeid.endswith(suffix):
+        return  # xdist did it
+    node_id = getattr(item, "_id", None)
+    parse = getattr(type(node_id), "parse", None)
+    if parse is not None:
+        item._id = parse(item.nodeid + suffix)
+    if not item.nodeid.endswith(suffix):
+        warnings.warn(f"xdist group {group!r} not in the test id: groups are ignored", stacklevel=1)
