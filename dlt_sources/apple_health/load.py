@@ -4,18 +4,18 @@ dlt's merge (COPY into a staging table, DELETE … WHERE EXISTS on the key, a de
 INSERT) writes every row twice and sorts them all; for a whole history that is most of the
 load. Rows can be appended instead when nothing is there to merge with: every export of the
 run is the first of its athlete (one export per athlete in the run) and the athlete has no
-committed row in the record tables. The export's own duplicates are cut before (parts.py).
+committed row in the record tables. The export's own duplicates are cut (parts.py, emit.py).
 Otherwise (a later export: its new days and the rescan margin) the run merges as before.
 
 Rows of a load that never completed (its `_dlt_load_id` not in `_dlt_loads`: an append
-killed half-way) are deleted before the athlete's export is appended again.
+killed after its COPY committed) are deleted before the athlete's export is appended again.
 
-Set-up, under the pipeline's lock (the resource runs inside the locked dlt run):
-- the `_dlt_id` UNIQUE constraint dlt puts on every table is dropped from these tables
-  (nothing refers to `_dlt_id`; keeping it unique cost 80% of the COPY);
-- appending into an empty table drops its natural-key index, rebuilt once after the load
-  (`common.tables.ensure_key_indexes`, or `restore_key_indexes` if the run failed): cheaper
-  than maintaining it row by row.
+Set-up, under the pipeline's lock (the resource runs inside the locked dlt run): the
+`_dlt_id` UNIQUE constraint dlt puts on every table is dropped from these tables (nothing
+refers to `_dlt_id`; keeping it unique cost 80% of the COPY); the COPY's target tables are
+created when missing, as dlt would create them, with their natural-key index (the one
+`common.tables.ensure_key_indexes` makes), which PostgreSQL then maintains as the rows stream
+in, on its own core while this process parses.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import dlt
 
 from ..common.tables import key_index_name
 from .columns import (
+    KEYS,
     RECORD_COLUMNS,
     RECORDS_TABLE,
     SLEEP_COLUMNS,
@@ -66,12 +67,10 @@ def prepare_tables(athletes: Sequence[str]) -> str:
             name = client.make_qualified_table_name(table)
             delete = f"delete from {name} where athlete_id = any(%s)"  # noqa: S608
             client.execute_sql(delete, list(athletes))
-            if not _any(client, name):
-                index = client.make_qualified_table_name(key_index_name(table))
-                client.execute_sql(f"drop index if exists {index}")
         for table, columns in COPIED.items():  # the COPYs' targets, as dlt would create them
             if table not in tables:
                 client.execute_sql(_create_sql(client, table, columns))
+                ensure_key_index(client, table, KEYS[table])
     log.info("%s: first export of its athlete(s): appended, not merged", SOURCE)
     return "append"
 
@@ -108,3 +107,12 @@ def open_copy_connection() -> tuple[Any, Any]:
     """(dlt sql client, its psycopg2 connection) of the running pipeline's destination."""
     client = dlt.current.pipeline().sql_client()
     return client, client.open_connection()
+
+
+def ensure_key_index(client: Any, table: str, key: Sequence[str]) -> None:
+    """The index `common.tables.ensure_key_indexes` creates after a load, created before the
+    COPY instead: maintained while the rows stream in, on PostgreSQL's own core."""
+    columns = ", ".join(client.escape_column_name(c) for c in key)
+    index = client.escape_column_name(key_index_name(table))
+    qualified = client.make_qualified_table_name(table)
+    client.execute_sql(f"create index if not exists {index} on {qualified} ({columns})")
