@@ -29,8 +29,15 @@ def _rows(case: dict) -> list[str]:
         f"{reader['seconds']:.1f} | – | {elements / reader['seconds']:,.0f} | "
         f"{floor['seconds'] / reader['seconds']:.2f} | – | – | – | – |",
     ]
+    step = first["materialize"].get("step_s")
+    if step:
+        rows.append(
+            f"| {n} | {case['file_mb']:,.0f} | the asset step (parse + load into PostgreSQL) | "
+            f"{step:.1f} | – | {elements / step:,.0f} | {floor['seconds'] / step:.2f} | – | "
+            f"{first['rows_written']:,} | – | – |"
+        )
     for row, label, mb in (
-        (first, "end to end into PostgreSQL", case["file_mb"]),
+        (first, "end to end, CLI (import + materialise)", case["file_mb"]),
         (identical, "re-import, identical file", case["file_mb"]),
         (later, "later export (whole history + new days)", case["later_mb"]),
     ):
@@ -60,8 +67,11 @@ def apple_health_section(results: dict) -> list[str]:
         "subprocess, into a fresh warehouse (raw tables only: no dbt). The floor is lxml's "
         "iterparse alone over the same file (same options, elements cleared and removed as "
         "they end, nothing read), measured before and after the loads; × floor compares "
-        "elements per second. *tree peak*: the largest sum of RSS over the `fitelt materialize` "
-        "process tree (polled every 0.1 s).",
+        "elements per second. *The asset step*: the `apple_health` step of that same "
+        "`fitelt materialize` run as Dagster times it (the inbox, the pipeline lock, dlt, the "
+        "parse and the load into PostgreSQL, the archive; not the two commands' start-ups). "
+        "*tree peak*: the largest sum of RSS over the `fitelt materialize` process tree "
+        "(polled every 0.1 s).",
         "",
         "| records | MB | what | seconds | import + materialise s | elements/s | × floor "
         "| × first import | rows written | CPU s | tree peak MB |",
@@ -72,30 +82,37 @@ def apple_health_section(results: dict) -> list[str]:
     big, small = cases[-1], cases[0]
     first = big["loads"][0]
     ratio = big["floor"]["seconds"] / first["seconds"]  # the same elements: a speed ratio
+    step = first["materialize"].get("step_s") or first["seconds"]
+    step_ratio = big["floor"]["seconds"] / step
     reader_ratio = big["floor"]["seconds"] / big["reader"]["seconds"]
+    start_up = first["seconds"] - step
     peaks = [c["loads"][0]["materialize"]["tree_mb"] for c in cases]
     identical, later = big["loads"][1], big["loads"][2]
     lines += [
         "",
         f"- **Throughput** (target ≥ {FLOOR_TARGET}× the iterparse floor end to end into "
-        f"PostgreSQL, {big['file_mb']:,.0f} MB): {_met(ratio >= FLOOR_TARGET)}, {ratio:.2f}×. "
-        f"The reader alone runs at {reader_ratio:.2f}× the floor (reading seven attributes "
-        "of each element into Python strings, then typing whole batches in arrow kernels). "
-        f"The `fitelt` process tree used {first['cpu_s']:.0f} CPU s of the load's "
-        f"{first['seconds']:.0f} s: the rest is PostgreSQL working on dlt's merge (the arrow "
-        "tables written to csv load files, COPY into a staging table, then a DELETE … WHERE "
-        "EXISTS over the natural key and the deduplicating INSERT) and the two CLI start-ups. "
-        "In a separate in-process load of the 1 M file that DELETE, on a first load into an "
-        "empty table, took longer than the parallel COPYs, while the same statement over the "
-        "same tables runs in under a millisecond afterwards: where that time goes (I/O and WAL "
-        "after the bulk COPY, or a plan made without statistics) is not pinned down yet.",
+        f"PostgreSQL, {big['file_mb']:,.0f} MB): the asset step "
+        f"{_met(step_ratio >= FLOOR_TARGET)}, {step_ratio:.2f}× ({step:.1f} s); through the "
+        f"CLI {_met(ratio >= FLOOR_TARGET)}, {ratio:.2f}× ({first['seconds']:.1f} s, of which "
+        f"{start_up:.1f} s are not the step: `fitelt import` copying and hashing the file "
+        f"({first['import']['seconds']:.1f} s) and the start-up and teardown of `fitelt "
+        "materialize`). The reader alone runs at "
+        f"{reader_ratio:.2f}× the floor: the app's one-element-per-line layout is matched by "
+        "RE2 line patterns and the attributes cut at their quotes, vectorised (pyarrow, "
+        "numpy), lxml kept for any other element and, for a file it cannot vouch for, the "
+        "whole file. A first import is appended, not merged: records and sleep stream into "
+        "PostgreSQL by binary COPY while the file is still being read (PostgreSQL inserts "
+        "and maintains the natural-key index on the second core), committed once the file "
+        "was read whole. The floor is one core of lxml; the load uses both.",
         f"- **Peak memory** (target: independent of file size): "
         f"{_met(peaks[-1] <= FLAT * peaks[0])}, tree peak "
         + " → ".join(f"{p:.0f} MB" for p in peaks)
         + f" from {small['file_mb']:,.0f} MB to {big['file_mb']:,.0f} MB "
-        f"({peaks[-1] / peaks[0]:.2f}×). The XML is streamed; a batch of at most "
-        f"{BATCH_ROWS:,} records is held at a time, and the file's tables wait in a spool "
-        "on disk until it was read whole (whole-file isolation).",
+        f"({peaks[-1] / peaks[0]:.2f}×). The XML is read in blocks of 8 MB, a batch of at "
+        f"most {BATCH_ROWS:,} records per type is held, the COPY's queue holds at most 8 "
+        "blocks, and the export's own duplicates are found in 64 key partitions on disk, one "
+        "in memory at a time; nothing is visible before the file was read whole (whole-file "
+        "isolation: the COPY's transaction commits then).",
         f"- **Re-import** (target: ≤ {REIMPORT_TARGET:.0%} of the first import, 0 rows): "
         f"the identical file {_met(identical['seconds'] <= REIMPORT_TARGET * first['seconds'] and identical['rows_written'] == 0)}, "  # noqa: E501
         f"{identical['rows_written']:,} rows in {identical['seconds']:.1f} s "
@@ -104,7 +121,8 @@ def apple_health_section(results: dict) -> list[str]:
         f"history again + {results['later_days']} new days) is parsed whole "
         f"({later['seconds']:.1f} s, {later['seconds'] / first['seconds']:.0%} of the first "
         f"import) but writes {later['rows_written']:,} rows: the new days, and the records "
-        "of the 2-day rescan margin merged onto themselves.",
+        "of the 2-day rescan margin merged onto themselves (dlt's merge: records as csv "
+        "files dlt imports, sleep as arrow tables).",
     ]
     if len(cases) > 1 and big["records"] < 4_000_000:
         lines.append(

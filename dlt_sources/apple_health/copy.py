@@ -27,11 +27,13 @@ import pyarrow.compute as pc
 EPOCH_2000_US = 946_684_800_000_000  # PostgreSQL's timestamps count from 2000-01-01 UTC
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
 TRAILER = b"\xff\xff"
+QUEUED_BLOCKS = 16  # blocks (up to a batch of rows each) waiting for the COPY: bounded memory
 _FIXED = {"double": (">f8", 8), "int32": (">i4", 4), "int64": (">i8", 8), "timestamp": (">i8", 8)}
 
 
-def binary_rows(table: pa.Table) -> bytes:
-    """The rows of `table` (strings, doubles, int32/int64, timestamps) in COPY's binary format."""
+def binary_rows(table: pa.Table) -> list[bytes]:
+    """The rows of `table` (strings, doubles, int32/int64, timestamps) in COPY's binary format,
+    one block per row shape."""
     columns = [column.combine_chunks() for column in table.columns]
     count = table.num_rows
     shapes = np.column_stack([_lengths(column) for column in columns])
@@ -46,8 +48,8 @@ def binary_rows(table: pa.Table) -> bytes:
         groups = shapes[first]
     else:
         groups, inverse = np.unique(shapes, axis=0, return_inverse=True)
-    return b"".join(_group(columns, shape, np.flatnonzero(inverse == g), count)
-                    for g, shape in enumerate(groups))  # fmt: skip
+    return [_group(columns, shape, np.flatnonzero(inverse == g), count)
+            for g, shape in enumerate(groups)]  # fmt: skip
 
 
 def _kind(data_type: pa.DataType) -> str:
@@ -113,7 +115,7 @@ class DirectCopy:
         connection.autocommit = False
         self.rows = 0
         self.error: BaseException | None = None
-        self._chunks: queue.Queue = queue.Queue(maxsize=8)
+        self._chunks: queue.Queue = queue.Queue(maxsize=QUEUED_BLOCKS)
         names = ", ".join(f'"{c}"' for c in columns)
         statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)"
         self._thread = threading.Thread(target=self._copy, args=(statement,), daemon=True)
@@ -121,7 +123,8 @@ class DirectCopy:
         self._put(HEADER)
 
     def write(self, table: pa.Table) -> None:
-        self._put(binary_rows(table))
+        for block in binary_rows(table):
+            self._put(block)
         self.rows += table.num_rows
 
     def finish(self) -> None:
@@ -133,7 +136,10 @@ class DirectCopy:
 
     def abort(self) -> None:
         if self._thread.is_alive():
-            self._put(_Abort())
+            try:
+                self._put(_Abort())
+            except BaseException:  # noqa: BLE001 - the COPY failed already: nothing to stop
+                pass
             self._thread.join()
         self.connection.rollback()
 

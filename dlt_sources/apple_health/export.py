@@ -57,6 +57,7 @@ log = logging.getLogger(f"dlt_sources.{SOURCE}")
 WORKOUT_SCHEMA = arrow_schema(WORKOUT_COLUMNS)
 TYPE_COUNT_SCHEMA = arrow_schema(TYPE_COUNT_COLUMNS)
 ROUTES = {hk: route for hk, (route, _) in QUANTITY_TYPES.items()} | {SLEEP_TYPE: "sleep"}
+LOOSE_ROWS = 10_000
 _ATTRIBUTES = ("sourceName", "unit", "value", "startDate", "endDate", "creationDate")
 
 
@@ -192,6 +193,7 @@ class _Parse:
         self.common = {"athlete_id": source_file.athlete_id,
                        "source_file": source_file.display_name}  # fmt: skip
         self.pending: dict[str, list[RecordColumns]] = {}
+        self.loose: dict[str, list[tuple]] = {}  # records read by lxml, per type
         self.latest_us: int | None = None
 
     def run(self, units: Iterator[RecordColumns | tuple[Any, int]]) -> Iterator[Any]:
@@ -201,16 +203,21 @@ class _Parse:
                 counts["Record", unit.hk_type] += len(unit.line)
                 if unit.hk_type in ROUTES:
                     yield from self._add(unit)
-            elif unit[0].tag == "Record":
+            elif unit[0].tag == "Record":  # a record lxml read: batched with its type's
                 elem, offset = unit
                 counts["Record", elem.get("type")] += 1
                 row = (elem.get("type"), *map(elem.get, _ATTRIBUTES), elem.sourceline + offset)
                 if row[0] in ROUTES:
-                    yield from self._add(_columns([row]))
+                    rows = self.loose.setdefault(row[0], [])
+                    rows.append(row)
+                    if len(rows) >= LOOSE_ROWS:
+                        yield from self._add(_columns(self.loose.pop(row[0])))
             else:
                 elem, offset = unit
                 counts["Workout", elem.get("workoutActivityType")] += 1
                 yield from self._workout(elem, offset, workouts)
+        for rows in self.loose.values():
+            yield from self._add(_columns(rows))
         for hk_type in list(self.pending):
             yield from self._flush(hk_type)
         if workouts:

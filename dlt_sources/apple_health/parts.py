@@ -1,15 +1,15 @@
-"""An export's record and sleep rows on their way to PostgreSQL: csv files dlt imports as is.
+"""An export's record and sleep rows on their way to PostgreSQL, numbered, de-duplicated.
 
-The typed arrow tables are written to csv (`pyarrow.csv`, dlt's own csv layout for postgres:
-a quoted header, empty = NULL) in the run's working folder while the export is read. Once the
-export was read whole, dlt imports the files (hard links: neither rewritten as parquet nor
-normalised again) and PostgreSQL COPYs them. A file that fails is discarded with its csv.
+Merged (a later export): the records are written to csv (`pyarrow.csv`, dlt's own csv layout
+for postgres: a quoted header, empty = NULL) in the run's working folder while the export is
+read; once it was read whole, dlt imports the files (hard links: neither rewritten as parquet
+nor normalised again) and merges them. A file that fails is discarded with its csv.
 
-When the rows are appended (the athlete's first export: nothing to merge with), the export's
-own duplicates (the Watch writes some segments twice) must go first: each row's natural key
-(the table's key columns as integers; texts through a small dictionary) is spilled to one of
-`KEY_PARTITIONS` files by the day it starts, so finding the duplicates holds one partition in
-memory, never the export. A row whose key came earlier in the file is then cut from its csv.
+Appended (the athlete's first export, copy.py): the export's own duplicates (the Watch writes
+some segments twice) must go, as dlt's merge would have removed them. Each row's natural key
+(the key columns as integers, texts through a small dictionary) is hashed to 128 bits, as the
+workouts' `record_key` is, and (hash, row number) spilled to `KEY_PARTITIONS` files by hash;
+finding the duplicates holds one partition in memory, never the export.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from .settings import SOURCE
 log = logging.getLogger(f"dlt_sources.{SOURCE}")
 PART_ROWS = 1_000_000  # rows per csv file (one COPY each; dlt runs a table's files in parallel)
 KEY_PARTITIONS = 64
-DAY_US = 86_400 * 1_000_000
+SPILL_ROWS = 262_144  # keys buffered before they are spilled to the partitions
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+_FINAL = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _WRITE = pcsv.WriteOptions(include_header=True, quoting_style="needed")
 
 
@@ -45,8 +47,9 @@ class _Stream:
     writer: pcsv.CSVWriter | None = None
     rows: int = 0  # rows written so far
     codes: dict[str, int] = field(default_factory=dict)  # text → integer, for the keys
-    csv: bool = True  # False: numbered only (the rows go to dlt as arrow tables)
+    csv: bool = True  # False: numbered only (the rows go to PostgreSQL by COPY)
     dropped: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    pending: list[np.ndarray] = field(default_factory=list)  # (hash, hash, number) rows
 
 
 class ExportParts:
@@ -78,8 +81,8 @@ class ExportParts:
         return full
 
     def finish(self) -> list[tuple[str, Path, int]]:
-        """(table, csv file, rows) of every non-empty file, the duplicates cut; the numbers
-        of the duplicate rows of every table in `dropped`."""
+        """(table, csv file, rows) of every non-empty csv file; when de-duplicating, the
+        numbers of each table's duplicate rows in `dropped`."""
         for stream in self.streams.values():
             if stream.writer is not None:
                 stream.writer.close()
@@ -88,7 +91,6 @@ class ExportParts:
                 if len(stream.dropped):
                     log.info("%s: %d duplicate rows of the export not loaded twice",
                              stream.name, len(stream.dropped))  # fmt: skip
-                self._cut(stream, stream.dropped)
         return [(s.name, path, rows) for s in self.streams.values()
                 for path, _, rows in s.files if rows]  # fmt: skip
 
@@ -115,24 +117,39 @@ class ExportParts:
         stream.files.append((path, stream.rows, 0))
 
     def _spill(self, stream: _Stream, table: pa.Table) -> None:
-        """Key columns as int64 (+ the row's number), appended to the partitions by day."""
-        columns = []
+        """(128-bit key hash, row number) of each row, spilled by hash in large writes."""
+        mixed = [np.full(table.num_rows, seed, np.uint64) for seed in _MIX[::-1]]
         for name in stream.key:
             column = table.column(name).combine_chunks()
             if pa.types.is_string(column.type):
                 encoded = column.dictionary_encode()
                 known = [stream.codes.setdefault(t, len(stream.codes))
                          for t in encoded.dictionary.to_pylist()]  # fmt: skip
-                column = np.asarray(known, np.int64)[encoded.indices.to_numpy()]
+                values = np.asarray(known, np.uint64)[encoded.indices.to_numpy()]
             elif pa.types.is_floating(column.type):
-                column = (column.to_numpy() + 0.0).view(np.int64)  # -0.0 is 0.0, as in SQL
+                values = (column.to_numpy() + 0.0).view(np.uint64)  # -0.0 is 0.0, as in SQL
             else:
-                column = column.cast(pa.int64()).to_numpy()
-            columns.append(column)
-        numbers = np.arange(stream.rows, stream.rows + table.num_rows, dtype=np.int64)
-        keys = np.column_stack([*columns, numbers])
-        start = table.column("start_at").combine_chunks().cast(pa.int64()).to_numpy()
-        partition = (start // DAY_US) % KEY_PARTITIONS
+                values = column.cast(pa.int64()).to_numpy().view(np.uint64)
+            for h, multiplier in zip(mixed, _MIX, strict=True):
+                h ^= values
+                h *= multiplier
+                h ^= h >> np.uint64(29)
+        for h in mixed:  # murmur3's finaliser
+            for multiplier in _FINAL:
+                h ^= h >> np.uint64(33)
+                h *= multiplier
+            h ^= h >> np.uint64(33)
+        numbers = np.arange(stream.rows, stream.rows + table.num_rows, dtype=np.uint64)
+        stream.pending.append(np.column_stack([*mixed, numbers]))
+        if sum(len(p) for p in stream.pending) >= SPILL_ROWS:
+            self._flush(stream)
+
+    def _flush(self, stream: _Stream) -> None:
+        if not stream.pending:
+            return
+        keys = np.concatenate(stream.pending)
+        stream.pending = []
+        partition = keys[:, 0] >> np.uint64(58)  # the top 6 bits: 64 partitions
         order = np.argsort(partition, kind="stable")
         bounds = np.searchsorted(partition[order], np.arange(KEY_PARTITIONS + 1))
         for part in np.flatnonzero(np.diff(bounds)):
@@ -141,34 +158,15 @@ class ExportParts:
 
     def _duplicates(self, stream: _Stream) -> np.ndarray:
         """Numbers of the rows whose key an earlier row of the export has, sorted."""
-        width, dropped = len(stream.key) + 1, []
+        self._flush(stream)
+        dropped = []
         for path in sorted(self.folder.glob(f"{stream.name}.keys.*")):
-            keys = np.fromfile(path, np.int64).reshape(-1, width)
+            keys = np.fromfile(path, np.uint64).reshape(-1, 3)
             path.unlink()
-            order = np.lexsort(keys.T[::-1])  # by key, then row number
-            keys = keys[order]
-            same = (keys[1:, :-1] == keys[:-1, :-1]).all(axis=1)
-            dropped.append(keys[1:, -1][same])
+            keys = keys[np.lexsort((keys[:, 2], keys[:, 1], keys[:, 0]))]  # by hash, number
+            same = (keys[1:, 0] == keys[:-1, 0]) & (keys[1:, 1] == keys[:-1, 1])
+            dropped.append(keys[1:, 2][same].astype(np.int64))
         return np.sort(np.concatenate(dropped)) if dropped else np.empty(0, np.int64)
-
-    def _cut(self, stream: _Stream, dropped: np.ndarray) -> None:
-        if not len(dropped) or not stream.csv:
-            return
-        for index, (path, first, rows) in enumerate(stream.files):
-            mine = dropped[(dropped >= first) & (dropped < first + rows)] - first
-            if not len(mine):
-                continue
-            with path.open() as handle:
-                names = [name.strip('"') for name in handle.readline().rstrip("\n").split(",")]
-            options = pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True,
-                quoted_strings_can_be_null=False, null_values=[""],
-            )  # fmt: skip
-            table = pcsv.read_csv(path, convert_options=options)
-            keep = np.ones(rows, bool)
-            keep[mine] = False
-            pcsv.write_csv(table.filter(pa.array(keep)), path, write_options=_WRITE)
-            stream.files[index] = (path, first, int(keep.sum()))
 
 
 def _utc_texts(table: pa.Table) -> pa.Table:

@@ -30,6 +30,7 @@ from .settings import ROOT_TAG
 BLOCK_BYTES = 8 << 20
 MAX_CARRY_BYTES = 64 << 20  # an element longer than this: read by lxml instead
 HEAD_BYTES = 4 << 20  # the prologue, DOCTYPE and <HealthData …> are within this
+PROBE_LINES = 100_000  # if most of these are not the app's layout, lxml reads the file
 PARSER_OPTIONS = {
     "resolve_entities": False, "no_network": True, "huge_tree": True, "load_dtd": False,
 }  # fmt: skip
@@ -81,7 +82,7 @@ def scan_export(stream: IO[bytes]) -> Iterator[RecordColumns | tuple[Any, int]]:
         raise NotCanonical("no <HealthData …> line at the start")
     yield from _head(data[:head_end])
     lines_before = data.count(b"\n", 0, head_end)
-    carry, ended = data[head_end:], False
+    carry, ended, seen, others = data[head_end:], False, 0, 0
     while True:
         more = stream.read(BLOCK_BYTES)
         block = carry + more
@@ -90,6 +91,9 @@ def scan_export(stream: IO[bytes]) -> Iterator[RecordColumns | tuple[Any, int]]:
             block, cut = block + b"\n", cut + 1
         state = _Chunk(block[:cut], lines_before, ended)
         yield from state.read()
+        seen, others = seen + state.lines_done, others + state.others
+        if seen >= PROBE_LINES and others * 2 > seen:  # lxml alone reads these faster
+            raise NotCanonical(f"{others:,} of the first {seen:,} lines are not the app's layout")
         lines_before += state.lines_done
         carry, ended = block[state.bytes_done :], state.ended
         if len(carry) > MAX_CARRY_BYTES:
@@ -128,7 +132,7 @@ class _Chunk:
         self.n = len(newlines)
         self.ends = newlines + 1
         self.starts = np.concatenate(([0], self.ends[:-1])).astype(np.int64)
-        self.lines_done = self.bytes_done = 0
+        self.lines_done = self.bytes_done = self.others = 0
 
     def read(self) -> Iterator[RecordColumns | tuple[Any, int]]:
         if self.n == 0:
@@ -148,6 +152,7 @@ class _Chunk:
             self.lines_done, self.bytes_done = self.n, len(self.chunk)
             return
         taken = np.zeros(self.n, bool)
+        self.others = int((kinds == OTHER).sum())
         limit = yield from self._blocks(kinds, taken)
         limit = self._check(kinds, taken, limit)
         top = kinds[:limit]
@@ -159,9 +164,12 @@ class _Chunk:
         self.bytes_done = len(self.chunk) if limit == self.n else int(self.starts[limit])
 
     def _blocks(self, kinds: np.ndarray, taken: np.ndarray) -> Iterator[Any]:
-        """Other lines: each starts an element lxml parses alone. Returns the lines done."""
+        """Other lines: each starts an element lxml parses (neighbours together). Returns the
+        lines done: all, or up to an element that continues in the next block."""
         opens = np.flatnonzero(kinds == OPEN)
         depth = np.cumsum((kinds == OPEN).astype(np.int64) - (kinds == CLOSE))
+        spans: list[list[int]] = []  # [first, last] lines of elements next to each other
+        done = self.n
         for i in np.flatnonzero(kinds == OTHER):
             if taken[i]:
                 continue
@@ -181,11 +189,17 @@ class _Chunk:
                 raise NotCanonical(f"line {self.lines_before + i + 1}: not an element")
             last = self._block_end(first, tag.group(1), line.endswith(b"/>") and not inside)
             if last is None:
-                return first  # the element continues in the next block
+                done = first  # the element continues in the next block
+                break
             taken[first : last + 1] = True
+            if spans and (kinds[spans[-1][1] + 1 : first] == BLANK).all():
+                spans[-1][1] = last
+            else:
+                spans.append([first, last])
+        for first, last in spans:
             block = self.chunk[self.starts[first] : self.ends[last]]
             yield from _fragment(block, self.lines_before + first)
-        return self.n
+        return done
 
     def _block_end(self, first: int, tag: bytes, one_line: bool) -> int | None:
         if one_line:
