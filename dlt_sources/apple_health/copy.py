@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -110,14 +111,20 @@ class DirectCopy:
     The connection is this object's until `finish` or `abort`; the caller commits after
     `finish` (it may delete rows first) or rolls back after `abort`."""
 
-    def __init__(self, connection: Any, table: str, columns: list[str]) -> None:
+    def __init__(self, connection: Any, table: str, columns: list[str], *,
+                 create: Sequence[str] = ()) -> None:  # fmt: skip
+        """`create`: statements creating `table` in the COPY's transaction (then FREEZE)."""
         self.connection = connection
         connection.autocommit = False
+        with connection.cursor() as cursor:
+            for statement in create:
+                cursor.execute(statement)
         self.rows = 0
         self.error: BaseException | None = None
         self._chunks: queue.Queue = queue.Queue(maxsize=QUEUED_BLOCKS)
         names = ", ".join(f'"{c}"' for c in columns)
-        statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)"
+        freeze = ", FREEZE" if create else ""  # rows frozen: the table is this transaction's
+        statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary{freeze})"
         self._thread = threading.Thread(target=self._copy, args=(statement,), daemon=True)
         self._thread.start()
         self._put(HEADER)

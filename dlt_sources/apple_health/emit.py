@@ -30,7 +30,7 @@ from ..common.textfile import printable
 from .columns import KEYS, RECORDS_TABLE, SLEEP_TABLE, WORKOUTS_TABLE, row_hints
 from .copy import DirectCopy
 from .export import ExportDone, ExportReader, Restart, Tables
-from .load import open_copy_connection
+from .load import open_copy
 from .parts import ExportParts
 from .settings import SOURCE
 from .spans import RECORD_SCHEMA, SLEEP_SCHEMA
@@ -47,10 +47,10 @@ class _Sinks:
         self.load_id = load_id
         self.copies: dict[str, tuple[Any, DirectCopy]] = {}
         for table, schema in SCHEMAS.items() if direct else ():
-            client, connection = open_copy_connection()
+            client, connection, create = open_copy(table)
             columns = [*schema.names, "_dlt_load_id", "_dlt_id"]
-            copy = DirectCopy(connection, client.make_qualified_table_name(table), columns)
-            self.copies[table] = (client, copy)
+            name = client.make_qualified_table_name(table)
+            self.copies[table] = (client, DirectCopy(connection, name, columns, create=create))
 
     def rows(self, table: str, rows: pa.Table) -> bool:
         """Takes the rows of a copied table, or the records' for csv; False: not mine."""

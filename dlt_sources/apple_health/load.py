@@ -12,10 +12,11 @@ killed after its COPY committed) are deleted before the athlete's export is appe
 
 Set-up, under the pipeline's lock (the resource runs inside the locked dlt run): the
 `_dlt_id` UNIQUE constraint dlt puts on every table is dropped from these tables (nothing
-refers to `_dlt_id`; keeping it unique cost 80% of the COPY); the COPY's target tables are
-created when missing, as dlt would create them, with their natural-key index (the one
-`common.tables.ensure_key_indexes` makes), which PostgreSQL then maintains as the rows stream
-in, on its own core while this process parses.
+refers to `_dlt_id`; keeping it unique cost 80% of the COPY). A missing table is created by
+the COPY's own transaction (`open_copy`), as dlt would create it, with its natural-key index
+(the one `common.tables.ensure_key_indexes` makes), which PostgreSQL maintains as the rows
+stream in, on its own core while this process parses; a table created so is loaded with
+`COPY … FREEZE` (no hint bits to set later: the row counts after the load read it at once).
 """
 
 from __future__ import annotations
@@ -67,10 +68,6 @@ def prepare_tables(athletes: Sequence[str]) -> str:
             name = client.make_qualified_table_name(table)
             delete = f"delete from {name} where athlete_id = any(%s)"  # noqa: S608
             client.execute_sql(delete, list(athletes))
-        for table, columns in COPIED.items():  # the COPYs' targets, as dlt would create them
-            if table not in tables:
-                client.execute_sql(_create_sql(client, table, columns))
-                ensure_key_index(client, table, KEYS[table])
     log.info("%s: first export of its athlete(s): appended, not merged", SOURCE)
     return "append"
 
@@ -84,35 +81,34 @@ def _any(client: Any, where: str, *args: Any) -> bool:
     return bool(client.execute_sql(query, *args)[0][0])
 
 
-def _create_sql(client: Any, table: str, columns: dict[str, dict[str, Any]]) -> str:
-    """CREATE TABLE with dlt's postgres types for the hinted columns and dlt's two columns."""
+def open_copy(table: str) -> tuple[Any, Any, list[str]]:
+    """(dlt sql client, its psycopg2 connection, the statements that create `table` first if
+    it does not exist yet: as dlt would create it, with its natural-key index)."""
+    client = dlt.current.pipeline().sql_client()
+    connection = client.open_connection()
+    qualified = client.make_qualified_table_name(table)
+    if _exists(client, qualified):
+        return client, connection, []
     from dlt.destinations.impl.postgres.factory import PostgresTypeMapper
 
     types = PostgresTypeMapper.sct_to_unbound_dbt
     definitions = []
-    for name, column in {**columns, "_dlt_load_id": _TEXT, "_dlt_id": _TEXT}.items():
+    for name, column in {**COPIED[table], "_dlt_load_id": _TEXT, "_dlt_id": _TEXT}.items():
         kind = types[column["data_type"]]
         if column["data_type"] == "bigint" and column.get("precision") == 32:
             kind = "integer"
         null = "" if column.get("nullable", True) else " NOT NULL"
         definitions.append(f"{client.escape_column_name(name)} {kind}{null}")
-    qualified = client.make_qualified_table_name(table)
-    return f"create table if not exists {qualified} ({', '.join(definitions)})"
+    key = ", ".join(client.escape_column_name(c) for c in KEYS[table])
+    index = client.escape_column_name(key_index_name(table))
+    return (
+        client,
+        connection,
+        [
+            f"create table {qualified} ({', '.join(definitions)})",
+            f"create index {index} on {qualified} ({key})",  # what ensure_key_indexes makes
+        ],
+    )
 
 
 _TEXT = {"data_type": "text", "nullable": False}
-
-
-def open_copy_connection() -> tuple[Any, Any]:
-    """(dlt sql client, its psycopg2 connection) of the running pipeline's destination."""
-    client = dlt.current.pipeline().sql_client()
-    return client, client.open_connection()
-
-
-def ensure_key_index(client: Any, table: str, key: Sequence[str]) -> None:
-    """The index `common.tables.ensure_key_indexes` creates after a load, created before the
-    COPY instead: maintained while the rows stream in, on PostgreSQL's own core."""
-    columns = ", ".join(client.escape_column_name(c) for c in key)
-    index = client.escape_column_name(key_index_name(table))
-    qualified = client.make_qualified_table_name(table)
-    client.execute_sql(f"create index if not exists {index} on {qualified} ({columns})")
