@@ -1,9 +1,11 @@
 """A report site built once per test session from the sample data, for the report tests.
 
-``tests/site/test_report_site.py`` and ``tests/site/test_report_browser.py`` both need the site
-built from the sample warehouse (sources → dbt marts → KNN forecast → Evidence build:strict), about
-1.5 min. ``sample_site`` builds it the first time either asks and hands the same build to the
-other: each module wraps it in a module-scoped fixture.
+The report tests (tests/site/test_report_site.py, test_report_browser.py, test_activity_pages.py,
+test_recovery_page.py) need the site built from the sample warehouse (sources → dbt marts → KNN
+forecast → Evidence build:strict), about 3 min on 2 cores, most of it Evidence's build.
+``sample_site`` builds it the first time one asks and hands the same build to the others
+(tests/site/conftest.py wraps it in the module-scoped fixture `site`). tests/conftest.py puts
+every test that uses `site` in one xdist group, so `make test` builds it once, on one worker.
 """
 
 from __future__ import annotations
