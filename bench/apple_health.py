@@ -128,7 +128,12 @@ def _materialize(env: dict[str, str]) -> dict:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"fitelt materialize failed:\n{errors[-4000:]}")
+    logs = CACHE / "logs"  # the run's own log, to read the step's events again
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / f"materialize-{time.strftime('%Y%m%dT%H%M%S')}.log").write_text(errors)
     step = STEP.search(errors)
+    if step is None:
+        log.warning("no STEP_SUCCESS of apple_health in the materialise log (kept in %s)", logs)
     return {"seconds": seconds, "cpu_s": _children_cpu() - cpu, **memory.peaks(),
             "step_s": _step_seconds(step.group(1)) if step else None}  # fmt: skip
 

@@ -1,8 +1,9 @@
 """Rows appended straight into PostgreSQL while the export is still being read.
 
-A first import (nothing to merge with, load.py) streams its quantity records through one
-`COPY … FROM STDIN (FORMAT binary)`, run by a second thread: PostgreSQL inserts on its own core
-while this process parses the next lines, instead of after the whole export was parsed. The
+A first import (nothing to merge with, load.py) streams its records and sleep through a
+`COPY … FROM STDIN (FORMAT binary)` per table, each run by a thread of its own that also lays
+the rows out: PostgreSQL inserts on its own core while this process parses the next lines,
+instead of after the whole export was parsed. The
 COPY runs in a transaction of its own that commits only once the export was read whole and its
 own duplicates deleted; a failure, or the fast reader giving up (`Restart`), rolls it back, so
 nothing of a rejected export is ever visible. If the dlt load that follows (sleep, workouts,
@@ -16,6 +17,7 @@ lengths of the texts and which values are null), not formatted one by one.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Sequence
@@ -25,10 +27,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+log = logging.getLogger("dlt_sources.apple_health")
 EPOCH_2000_US = 946_684_800_000_000  # PostgreSQL's timestamps count from 2000-01-01 UTC
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
 TRAILER = b"\xff\xff"
-QUEUED_BLOCKS = 16  # blocks (up to a batch of rows each) waiting for the COPY: bounded memory
+QUEUED_BLOCKS = 4  # batches of rows waiting for the COPY's thread: memory stays bounded
 _FIXED = {"double": (">f8", 8), "int32": (">i4", 4), "int64": (">i8", 8), "timestamp": (">i8", 8)}
 
 
@@ -130,8 +133,8 @@ class DirectCopy:
         self._put(HEADER)
 
     def write(self, table: pa.Table) -> None:
-        for block in binary_rows(table):
-            self._put(block)
+        """Queue the rows; the COPY's thread lays them out (binary_rows) as it sends them."""
+        self._put(table)
         self.rows += table.num_rows
 
     def finish(self) -> None:
@@ -139,7 +142,7 @@ class DirectCopy:
         self._put(None)
         self._thread.join()
         if self.error is not None:
-            raise self.error
+            raise CopyFailed(f"COPY failed: {self.error}") from self.error
 
     def abort(self) -> None:
         if self._thread.is_alive():
@@ -148,12 +151,15 @@ class DirectCopy:
             except BaseException:  # noqa: BLE001 - the COPY failed already: nothing to stop
                 pass
             self._thread.join()
-        self.connection.rollback()
+        try:
+            self.connection.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection has no transaction left
+            log.warning("rollback of the COPY failed", exc_info=True)
 
     def _put(self, chunk: Any) -> None:
         while True:
             if self.error is not None:
-                raise self.error
+                raise CopyFailed(f"COPY failed: {self.error}") from self.error
             try:
                 self._chunks.put(chunk, timeout=0.5)
                 return
@@ -166,6 +172,10 @@ class DirectCopy:
                 cursor.copy_expert(statement, _Pipe(self._chunks), size=1 << 20)
         except BaseException as exc:  # noqa: BLE001 - handed to the writing thread
             self.error = exc
+
+
+class CopyFailed(RuntimeError):
+    """The COPY (the warehouse), not the export, failed: the run fails, the file is kept."""
 
 
 class _Abort:
@@ -182,4 +192,6 @@ class _Pipe:
         chunk = self.chunks.get()
         if isinstance(chunk, _Abort):
             raise RuntimeError("COPY aborted: the export was not read whole")
+        if isinstance(chunk, pa.Table):
+            return b"".join(binary_rows(chunk))
         return chunk or b""

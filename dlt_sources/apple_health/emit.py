@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import psycopg2
 import pyarrow as pa
 
 from ..common.files import SourceFile
@@ -28,7 +29,7 @@ from ..common.isolation import SPOOL_IN_MEMORY_BYTES, rejection_reason
 from ..common.quarantine import reject_file
 from ..common.textfile import printable
 from .columns import KEYS, RECORDS_TABLE, SLEEP_TABLE, WORKOUTS_TABLE, row_hints
-from .copy import DirectCopy
+from .copy import CopyFailed, DirectCopy
 from .export import ExportDone, ExportReader, Restart, Tables
 from .load import open_copy
 from .parts import ExportParts
@@ -65,7 +66,7 @@ class _Sinks:
     def commit(self) -> list[tuple[Path, int]]:
         """The csv files for dlt; the COPYs committed, the export's duplicates deleted first."""
         files = self.parts.finish()
-        for table, (client, copy) in self.copies.items():
+        for table, (client, copy) in list(self.copies.items()):
             copy.finish()
             dropped = self.parts.dropped(table)
             if len(dropped):
@@ -76,9 +77,9 @@ class _Sinks:
                         (self.load_id, self.parts.ids(dropped)),
                     )  # fmt: skip
             copy.connection.commit()
+            del self.copies[table]
             client.close_connection()
             log.info("%s: %d rows appended by COPY", table, copy.rows - len(dropped))
-        self.copies = {}
         return [(path, rows) for _, path, rows in files]
 
     def drop(self) -> None:
@@ -115,7 +116,9 @@ def export_items(
                                                                   item.table)):  # fmt: skip
                     pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
                     count += 1
-            files = sinks.commit()
+        except (CopyFailed, psycopg2.Error):  # the warehouse, not the file: the run fails,
+            sinks.drop()  # the file stays in the inbox for the retry
+            raise
         except Exception as exc:  # confined to this file: the other files still load
             sinks.drop()
             reason = rejection_reason(exc)
@@ -123,6 +126,11 @@ def export_items(
             source_file.reject(reason)
             yield reject_file(SOURCE, source_file, reason=f"file rejected: {reason}")
             return
+        try:
+            files = sinks.commit()
+        except BaseException:
+            sinks.drop()
+            raise
         try:
             spool.seek(0)
             done = None

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import dlt
+import psycopg2
 import pytest
 
 from dlt_sources.apple_health import APPLE_HEALTH_TABLE_HINTS, apple_health_source, scan
@@ -180,3 +181,32 @@ def test_an_export_outside_the_app_layout_loads_the_same_rows(fresh_db, tmp_path
     _load(fresh_db, tmp_path, _export(tmp_path / "a.xml", [*body[:5], " <!-- x -->", *body[5:]]))
     rows = query(fresh_db, "select count(*), sum(value) from raw.apple_health_records")
     assert rows == [(10, sum(range(10)))]
+
+
+def test_a_warehouse_failure_during_the_copy_fails_the_run_and_keeps_the_file(
+    fresh_db, tmp_path, monkeypatch
+):
+    from dlt_sources.apple_health import copy
+
+    def broken(table):
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(copy, "binary_rows", broken)
+    rejected: dict[str, str] = {}
+    export = _export(tmp_path / "export.xml", [_line(HK + "StepCount", "5", 1)])
+    source_file = SourceFile(
+        export,
+        "demo",
+        "UTC",
+        name=export.name,
+        on_reject=lambda reason: rejected.setdefault("reason", reason),
+    )
+    pipeline = dlt.pipeline(pipeline_name="apple_health", pipelines_dir=str(tmp_path / "dlt"),
+                            destination=dlt.destinations.postgres(credentials=fresh_db.url()),
+                            dataset_name="raw")  # fmt: skip
+    with pytest.raises(Exception, match="server closed the connection"):
+        pipeline.run(apple_health_source(files=[source_file]))
+    assert rejected == {}  # not the file's fault: it stays in the inbox for the retry
+    tables = query(fresh_db, "select to_regclass('raw.apple_health_records'), "
+                             "to_regclass('raw.apple_health_quarantine')")  # fmt: skip
+    assert tables == [(None, None)]  # the COPY's transaction (and its new table) rolled back
