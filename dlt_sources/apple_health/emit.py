@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,7 +101,7 @@ def export_items(
         load_id = dlt.current.load_package_state()["load_id"]
     except Exception:  # noqa: BLE001 - outside a pipeline run (a test of the reader)
         load_id = "0"
-    prefix = f"{load_id}.{reader.export_sha256[:12]}."  # _dlt_id: this and a number
+    prefix = f"{secrets.token_hex(4)}."  # _dlt_id: a prefix of this export's, a row number
     append = disposition == "append"
     sinks = _Sinks(folder, load_id, prefix, direct=append)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:

@@ -101,7 +101,7 @@ class ExportParts:
 
     def ids(self, numbers: np.ndarray) -> list[str]:
         """The `_dlt_id`s of these rows."""
-        return [f"{self.id_prefix}{number:010d}" for number in numbers]
+        return [f"{self.id_prefix}{number:08x}" for number in numbers]
 
     def discard(self) -> None:
         for stream in self.streams.values():
@@ -181,13 +181,17 @@ def _utc_texts(table: pa.Table) -> pa.Table:
 
 
 def row_ids(prefix: str, first: int, count: int) -> pa.Array:
-    """`_dlt_id`s: the prefix and the row's number in ten digits (fixed width, vectorised)."""
-    numbers = np.arange(first, first + count, dtype=np.int64)
+    """`_dlt_id`s: the prefix and the row's number in 8 hex digits (fixed width, vectorised)."""
+    numbers = np.arange(first, first + count, dtype=np.uint64)
     head = np.frombuffer(prefix.encode(), np.uint8)
-    width = len(head) + 10
+    width = len(head) + 8
     data = np.empty((count, width), np.uint8)
     data[:, : len(head)] = head
-    data[:, len(head) :] = (numbers[:, None] // 10 ** np.arange(9, -1, -1)) % 10 + ord("0")
+    shifts = np.arange(28, -4, -4, dtype=np.uint64)
+    data[:, len(head) :] = _HEX[(numbers[:, None] >> shifts) & np.uint64(15)]
     offsets = np.arange(0, (count + 1) * width, width, dtype=np.int32)
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     return pa.Array.from_buffers(pa.string(), count, buffers)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
