@@ -14,7 +14,8 @@ read whole, its own duplicates cut (emit.py, copy.py, load.py). Otherwise (a lat
 rows are merged on the key by dlt (records as csv files dlt imports, sleep as arrow tables).
 
 Incremental (a later export holds the whole history again), per athlete in the resource state:
-1. an export whose checksum was loaded already is not read at all;
+1. an export whose checksum was loaded already loads nothing (the checksum is computed in a
+   thread while the export is read; the reading stops when it is known);
 2. records created (creationDate, else endDate) before the latest creation instant of the
    exports loaded so far, minus `RESCAN_MARGIN`, are skipped before a row is built; records
    in the margin are sent again and merged on their key (no new row). A record backfilled
@@ -30,12 +31,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import dlt
 
-from ..common.files import SourceFile
+from ..common.files import SourceFile, file_sha256
 from .columns import (
     APPLE_HEALTH_TABLE_HINTS,
     RECORDS_HINTS,
@@ -78,30 +80,37 @@ def exports(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> I
 
     state = dlt.current.resource_state().setdefault("athletes", {})
     margin_us = int(RESCAN_MARGIN.total_seconds() * 1_000_000)
-    known = {athlete: set(s["exports"]) for athlete, s in state.items()}
-    todo = [(source_file, source_file.sha256) for source_file in files]
-    new = [f.athlete_id for f, sha in todo if sha not in known.get(f.athlete_id, ())]
-    disposition = prepare_tables(new) if new else "merge"
-    folder = _work_folder()
-    for source_file, sha in todo:
-        athlete = state.setdefault(source_file.athlete_id, {"exports": [], "latest_us": None})
-        if sha in athlete["exports"]:
-            log.info("%s: this export was loaded already: skipped", source_file.display_name)
-            continue
-        latest = athlete["latest_us"]
-        reader = ExportReader(
-            export_sha256=sha,
-            cutoff_us=None if latest is None else latest - margin_us,
-            batch_rows=batch_rows,
-        )
-        for item in export_items(source_file, reader, disposition, folder):
-            if isinstance(item, ExportDone):
-                athlete["exports"] = [*athlete["exports"], sha][-KNOWN_EXPORTS_KEPT:]
-                if item.latest_us is not None:
-                    athlete["latest_us"] = max(latest or item.latest_us, item.latest_us)
-                _log_export(source_file, reader)
-            else:
-                yield item
+    # Checksums are computed in a thread while the exports are read (hashing 1 GB takes a
+    # second of its own); an export found loaded already is dropped then, before any commit.
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{SOURCE}-sha256")
+    try:
+        checksums = [hashing.submit(file_sha256, source_file.path) for source_file in files]
+        disposition = prepare_tables([f.athlete_id for f in files]) if files else "merge"
+        folder = _work_folder()
+        for source_file, checksum in zip(files, checksums, strict=True):
+            athlete = state.setdefault(source_file.athlete_id, {"exports": [], "latest_us": None})
+            if checksum.done() and checksum.result() in athlete["exports"]:
+                log.info("%s: this export was loaded already: skipped", source_file.display_name)
+                continue
+            latest = athlete["latest_us"]
+            reader = ExportReader(
+                export_sha256=checksum,
+                cutoff_us=None if latest is None else latest - margin_us,
+                batch_rows=batch_rows,
+            )
+            items = export_items(source_file, reader, disposition, folder,
+                                 loaded=athlete["exports"])  # fmt: skip
+            for item in items:
+                if isinstance(item, ExportDone):
+                    exports = [*athlete["exports"], item.export_sha256]
+                    athlete["exports"] = exports[-KNOWN_EXPORTS_KEPT:]
+                    if item.latest_us is not None:
+                        athlete["latest_us"] = max(latest or item.latest_us, item.latest_us)
+                    _log_export(source_file, reader)
+                else:
+                    yield item
+    finally:
+        hashing.shutdown(wait=False, cancel_futures=True)
 
 
 def _work_folder() -> Any:

@@ -17,7 +17,7 @@ import logging
 import pickle
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +93,20 @@ class _Sinks:
         self.copies = {}
 
 
+class _Loaded(Exception):  # noqa: N818 - a signal, not an error
+    """The export's checksum is one of the athlete's loaded exports."""
+
+
 def export_items(
-    source_file: SourceFile, reader: ExportReader, disposition: str, folder: Path | None
+    source_file: SourceFile,
+    reader: ExportReader,
+    disposition: str,
+    folder: Path | None,
+    *,
+    loaded: Collection[str] = (),
 ) -> Iterator[Any]:
-    """The items of one export after it was read whole; its rejection row otherwise."""
+    """The items of one export after it was read whole; its rejection row otherwise; nothing
+    if its checksum (computed meanwhile, in a thread) turns out to be in `loaded`."""
     try:
         load_id = dlt.current.load_package_state()["load_id"]
     except Exception:  # noqa: BLE001 - outside a pipeline run (a test of the reader)
@@ -105,9 +115,13 @@ def export_items(
     append = disposition == "append"
     sinks = _Sinks(folder, load_id, prefix, direct=append)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
-        count = 0
+        count, unchecked = 0, True
         try:
             for item in reader.read(source_file):
+                if unchecked and (checksum := reader.checksum(wait=False)) is not None:
+                    unchecked = False
+                    if checksum in loaded:
+                        raise _Loaded
                 if isinstance(item, Restart):
                     sinks.drop()
                     sinks, count = _Sinks(folder, load_id, prefix, direct=append), 0
@@ -117,6 +131,12 @@ def export_items(
                                                                   item.table)):  # fmt: skip
                     pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
                     count += 1
+            if reader.checksum() in loaded:
+                raise _Loaded
+        except _Loaded:
+            sinks.drop()
+            log.info("%s: this export was loaded already: skipped", source_file.display_name)
+            return
         except (CopyFailed, psycopg2.Error):  # the warehouse, not the file: the run fails,
             sinks.drop()  # the file stays in the inbox for the retry
             raise

@@ -20,6 +20,7 @@ import logging
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,13 +90,20 @@ class Tables:
 class ExportReader:
     """Reads one export; `cutoff_us`: records created before it are skipped (incremental)."""
 
-    export_sha256: str
+    export_sha256: str | Future  # a Future while it is still being computed (in a thread)
     cutoff_us: int | None = None
     batch_rows: int = BATCH_ROWS
     fast: bool = True  # False: lxml's iterparse only (the reference reader)
     counts: Counter = field(default_factory=Counter)  # (element, HealthKit type) → elements
     skipped: int = 0
     quarantined: int = 0
+
+    def checksum(self, wait: bool = True) -> str | None:
+        """The export's sha256 (None while it is still being computed, unless `wait`)."""
+        value = self.export_sha256
+        if isinstance(value, str):
+            return value
+        return value.result() if wait or value.done() else None
 
     def read(self, source_file: SourceFile) -> Iterator[Any]:
         if self.fast:
@@ -223,7 +231,7 @@ class _Parse:
         if workouts:
             yield Tables(WORKOUTS_HINTS, pa.Table.from_pylist(workouts, schema=WORKOUT_SCHEMA))
         yield Tables(TYPE_COUNTS_HINTS, self._type_counts())
-        yield ExportDone(self.common["athlete_id"], self.reader.export_sha256, self.latest_us)
+        yield ExportDone(self.common["athlete_id"], self.reader.checksum(), self.latest_us)
 
     def _add(self, unit: RecordColumns) -> Iterator[Any]:
         batch = self.pending.setdefault(unit.hk_type, [])
@@ -284,7 +292,7 @@ class _Parse:
     def _type_counts(self) -> pa.Table:
         rows = [
             {"athlete_id": self.common["athlete_id"],
-             "export_sha256": self.reader.export_sha256, "element": element,
+             "export_sha256": self.reader.checksum(), "element": element,
              "hk_type": hk_type or "(none)", "record_count": count,
              "loaded": element == "Workout" or hk_type in ROUTES,
              "source_file": self.common["source_file"]}

@@ -27,7 +27,7 @@ from lxml import etree
 
 from .settings import ROOT_TAG
 
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 4 << 20
 MAX_CARRY_BYTES = 64 << 20  # an element longer than this: read by lxml instead
 HEAD_BYTES = 4 << 20  # the prologue, DOCTYPE and <HealthData …> are within this
 PROBE_LINES = 100_000  # if most of these are not the app's layout, lxml reads the file
