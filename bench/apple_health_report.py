@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dlt_sources.apple_health.copy import QUEUED_BLOCKS
+from dlt_sources.apple_health.scan import BLOCK_BYTES
 from dlt_sources.apple_health.settings import BATCH_ROWS
 
 HEADING = "## 9. Apple Health export (issue #18)"
@@ -117,7 +118,8 @@ def apple_health_section(results: dict) -> list[str]:
         f"{_met(peaks[-1] <= FLAT * peaks[0])}, tree peak "
         + " → ".join(f"{p:.0f} MB" for p in peaks)
         + f" from {small['file_mb']:,.0f} MB to {big['file_mb']:,.0f} MB "
-        f"({peaks[-1] / peaks[0]:.2f}×). The XML is read in blocks of 8 MB, a batch of at "
+        f"({peaks[-1] / peaks[0]:.2f}×). The XML is read in blocks of "
+        f"{BLOCK_BYTES >> 20} MB, a batch of at "
         f"most {BATCH_ROWS:,} records per type is held, each COPY's queue at most "
         f"{QUEUED_BLOCKS} batches, and the export's own duplicates are found in 64 key "
         "partitions of 128-bit key hashes on disk, one "
