@@ -20,10 +20,12 @@ import mimetypes
 import posixpath
 import re
 import socket
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fitelt.web.request_guard import RequestGuard
@@ -106,9 +108,9 @@ def make_server(
             "guard": RequestGuard.for_bind(host),
         },
     )
-    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
+    server_class: type[ThreadingHTTPServer] = _ReportServer
     if ":" in host:
-        server_class = type("ThreadingHTTPServerV6", (ThreadingHTTPServer,), {})
+        server_class = type("ReportServerV6", (_ReportServer,), {})
         server_class.address_family = socket.AF_INET6
     server = server_class((host.strip("[]"), port), handler)
     server.daemon_threads = True
@@ -121,6 +123,16 @@ def make_server(
         "basic" if password else "none",
     )
     return server
+
+
+class _ReportServer(ThreadingHTTPServer):
+    """A browser that leaves a page mid-download is not an error: no traceback for it."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            logger.debug("client %s went away mid-answer", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 class _ReportHandler(BaseHTTPRequestHandler):

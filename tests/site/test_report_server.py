@@ -187,3 +187,21 @@ def test_dangling_current_is_503(tmp_path: Path) -> None:
         assert running.get("/weight")[0] == 503
     finally:
         running.close()
+
+
+def test_a_client_leaving_mid_download_leaves_no_traceback(
+    open_server: _Running, site_root: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+    import time
+
+    big = site_root / "current" / "data" / "big.parquet"
+    big.write_bytes(os.urandom(16 << 20))  # far more than the socket buffers hold
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as client:
+        client.sendall(b"GET /data/big.parquet HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert client.recv(1024).startswith(b"HTTP/1.0 200")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    time.sleep(1.0)  # the server's write fails now (reset by the peer)
+    assert open_server.get("/")[0] == 200, "still serving"
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err
