@@ -258,7 +258,10 @@ def test_activities_index_lists_the_athletes_activities_with_links(
         assert _text(page, ".activities-count-value") == f"{len(expected):,}"
         rows = page.evaluate(TABLE_ROWS_JS.format(name="activity_list"))
         assert rows is not None and len(rows) == min(len(expected), 25)
-        links = page.evaluate(TABLE_LINKS_JS.format(name="activity_list"))
+        # The rows are in the prerendered HTML; their links only once the table hydrated.
+        links_js = TABLE_LINKS_JS.format(name="activity_list")
+        page.wait_for(f"({links_js} || []).length >= {min(len(expected), 25)}")
+        links = page.evaluate(links_js)
         assert links == [f"/activities/{ATHLETE}/{slug}/" for (slug,) in expected[:25]]
     finally:
         page.close()
@@ -339,6 +342,7 @@ def test_running_page_links_to_activities_and_shows_best_efforts(
     page = open_page(browser, base_url, "/running/", "#personal-bests table")
     try:
         assert_clean_and_local(page, base_url)
+        page.wait_for(f"({TABLE_LINKS_JS.format(name='file_runs')} || []).length > 0")
         links = page.evaluate(TABLE_LINKS_JS.format(name="file_runs"))
         assert links and set(links) <= running
         rows = page.evaluate(TABLE_ROWS_JS.format(name="personal_bests"))
