@@ -104,8 +104,11 @@ def is_locked(admin: ConnInfo, pipeline: str) -> bool:
     """True while some session holds the pipeline's lock (for tests and `fitelt` status)."""
     with psycopg2.connect(admin.dsn()) as db, db.cursor() as cur:
         cur.execute(
+            # Advisory locks belong to one database: another database on the same server (a
+            # second installation, a parallel test) may hold the same key.
             "select count(*) from pg_locks where locktype = 'advisory' and classid = %s::oid "
-            "and objid = %s::oid and granted",
+            "and objid = %s::oid and granted "
+            "and database = (select oid from pg_database where datname = current_database())",
             (LOCK_NAMESPACE, lock_key(pipeline) & 0xFFFFFFFF),
         )
         return cur.fetchone()[0] > 0

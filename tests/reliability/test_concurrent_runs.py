@@ -231,3 +231,18 @@ def _query_count(conn, sql: str) -> int:
     from tests.conftest import query
 
     return query(conn, sql)[0][0]
+
+
+def test_a_lock_held_in_another_database_is_not_this_ones(fresh_db, pg_server) -> None:
+    """Advisory locks belong to one database: another installation on the server is not us."""
+    import uuid
+
+    from tests.conftest import create_database, drop_database
+
+    name = f"other_{uuid.uuid4().hex[:10]}"
+    other = create_database(pg_server, name)
+    try:
+        with pipeline_lock(other, "dbt"):
+            assert is_locked(other, "dbt") and not is_locked(fresh_db, "dbt")
+    finally:
+        drop_database(pg_server, name)
