@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlt_sources.common.files import file_sha256
+from fitelt.inbox.copying import copy_local, file_identity, sha256_rest, unchanged, upload
 from fitelt.inbox.kinds import UnknownExportError, detect_kind_of_head
 from fitelt.inbox.safe_names import safe_name
 from fitelt.storage import StoragePath, is_local, move
@@ -134,7 +135,8 @@ class Inbox:
     def store(
         self, path: Path, athlete_id: str, *, name: str | None = None
     ) -> tuple[InboxFile, bool]:
-        """`drop`, also saying whether the content is new to the inbox (False: it was waiting).
+        """`drop`, also saying whether the content is new (False: it is waiting, or was loaded:
+        the file returned is then the waiting or archived one, and nothing was copied).
 
         `name` is the name to keep (default: the file's own), e.g. `export.zip!activities.csv`.
         """
@@ -147,26 +149,24 @@ class Inbox:
         with os.fdopen(fd, "rb") as source:
             head = source.read(HEAD_BYTES)
             kind = detect_kind_of_head(head, original)
+            seen = file_identity(os.fstat(fd))
+            sha = sha256_rest(source, head)
+            for root in (self.inbox_dir, self.archive_dir):  # known content: nothing to copy
+                existing = self.find(root, kind, athlete_id, sha)
+                if existing is not None:
+                    return existing, False
             folder = self.inbox_dir / kind / athlete_id
             folder.mkdir(parents=True, exist_ok=True)
             partial = folder / f"{PARTIAL_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
-            digest = hashlib.sha256(head)
+            item = InboxFile(kind, athlete_id, partial, sha, original)
+            stored = folder / item.stored_name
             try:
-                # "x": never write into another drop's partial file (remote: unique name)
-                with partial.open("xb" if is_local(partial) else "wb") as target:
-                    target.write(head)
-                    for block in iter(lambda: source.read(8 << 20), b""):
-                        digest.update(block)
-                        target.write(block)
-                sha = digest.hexdigest()
-                existing = self.find(self.inbox_dir, kind, athlete_id, sha)
-                if existing is not None:
-                    return existing, False
-                item = InboxFile(kind, athlete_id, partial, sha, original)
-                stored = folder / item.stored_name
                 if is_local(partial):
+                    copy_local(fd, partial, path, seen[1])
+                    unchanged(path, seen, file_identity(os.fstat(fd)))
                     partial.replace(stored)  # atomic: a run sees the whole file or nothing
                 else:
+                    upload(source, partial, sha, path)
                     move(partial, stored)  # server-side copy: the object appears whole
                 return InboxFile(kind, athlete_id, stored, sha, original), True
             finally:
@@ -213,6 +213,8 @@ class Inbox:
     def archive(self, item: InboxFile) -> StoragePath:
         """Move a loaded file to the archive under its checksum; a duplicate is just removed."""
         existing = self.find(self.archive_dir, item.kind, item.athlete_id, item.sha256)
+        if existing is not None and existing.path == item.path:
+            return existing.path  # the archived file itself (a drop of loaded content)
         if existing is not None:
             item.path.unlink(missing_ok=True)
             log.info("%s was already archived (same checksum): removed from inbox", item.path.name)

@@ -57,7 +57,8 @@ def test_inbox_sensor_requests_a_run_per_new_drop(
     inbox.archive(item)
     assert inbox.is_archived(item) and not inbox.pending("withings")
     duplicate = inbox.drop(SAMPLE_WEIGHT_CSV, "demo")
-    assert inbox.is_archived(duplicate)  # the load will skip it and clear it from the inbox
+    assert inbox.is_archived(duplicate)  # recognised by its checksum: nothing copied
+    assert duplicate.path == inbox.archived_path(item)
     inbox.archive(duplicate)
     assert not inbox.pending("withings")
     assert len(list((tmp_path / "archive" / "withings" / "demo").iterdir())) == 1
