@@ -48,8 +48,9 @@ class _Sinks:
         self.parts = ExportParts(folder, load_id, prefix, dedup=direct)
         self.load_id = load_id
         self.copies: dict[str, tuple[Any, DirectCopy]] = {}
+        self.after: dict[str, list[str]] = {}  # per table: run after its COPY (the index)
         for table, schema in SCHEMAS.items() if direct else ():
-            client, connection, create = open_copy(table)
+            client, connection, create, self.after[table] = open_copy(table)
             columns = [*schema.names, "_dlt_load_id", "_dlt_id"]
             name = client.make_qualified_table_name(table)
             self.copies[table] = (client, DirectCopy(connection, name, columns, create=create))
@@ -70,13 +71,15 @@ class _Sinks:
         for table, (client, copy) in list(self.copies.items()):
             copy.finish()
             dropped = self.parts.dropped(table)
-            if len(dropped):
-                with copy.connection.cursor() as cursor:
+            with copy.connection.cursor() as cursor:
+                if len(dropped):
                     cursor.execute(
                         f"delete from {client.make_qualified_table_name(table)} "  # noqa: S608
                         "where _dlt_load_id = %s and _dlt_id = any(%s)",
                         (self.load_id, self.parts.ids(dropped)),
                     )  # fmt: skip
+                for statement in self.after.get(table, ()):
+                    cursor.execute(statement)
             copy.connection.commit()
             del self.copies[table]
             client.close_connection()

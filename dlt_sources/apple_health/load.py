@@ -13,10 +13,12 @@ killed after its COPY committed) are deleted before the athlete's export is appe
 Set-up, under the pipeline's lock (the resource runs inside the locked dlt run): the
 `_dlt_id` UNIQUE constraint dlt puts on every table is dropped from these tables (nothing
 refers to `_dlt_id`; keeping it unique cost 80% of the COPY). A missing table is created by
-the COPY's own transaction (`open_copy`), as dlt would create it, with its natural-key index
-(the one `common.tables.ensure_key_indexes` makes), which PostgreSQL maintains as the rows
-stream in, on its own core while this process parses; a table created so is loaded with
-`COPY … FREEZE` (no hint bits to set later: the row counts after the load read it at once).
+the COPY's own transaction (`open_copy`), as dlt would create it, and loaded with
+`COPY … FREEZE` (no hint bits to set later: the row counts after the load read it at once);
+its natural-key index (the one `common.tables.ensure_key_indexes` makes) is built after the
+COPY, in the same transaction: one sort (PostgreSQL's parallel index build) costs less than
+inserting every row into the index as it arrives (measured: 5.0 s + 3.6 s against 11.9 s for
+3.2 M records). An existing table keeps its index, which PostgreSQL maintains as rows arrive.
 """
 
 from __future__ import annotations
@@ -81,14 +83,15 @@ def _any(client: Any, where: str, *args: Any) -> bool:
     return bool(client.execute_sql(query, *args)[0][0])
 
 
-def open_copy(table: str) -> tuple[Any, Any, list[str]]:
+def open_copy(table: str) -> tuple[Any, Any, list[str], list[str]]:
     """(dlt sql client, its psycopg2 connection, the statements that create `table` first if
-    it does not exist yet: as dlt would create it, with its natural-key index)."""
+    it does not exist yet, as dlt would create it, and those to run after its COPY: its
+    natural-key index)."""
     client = dlt.current.pipeline().sql_client()
     connection = client.open_connection()
     qualified = client.make_qualified_table_name(table)
     if _exists(client, qualified):
-        return client, connection, []
+        return client, connection, [], []
     from dlt.destinations.impl.postgres.factory import PostgresTypeMapper
 
     types = PostgresTypeMapper.sct_to_unbound_dbt
@@ -101,14 +104,9 @@ def open_copy(table: str) -> tuple[Any, Any, list[str]]:
         definitions.append(f"{client.escape_column_name(name)} {kind}{null}")
     key = ", ".join(client.escape_column_name(c) for c in KEYS[table])
     index = client.escape_column_name(key_index_name(table))
-    return (
-        client,
-        connection,
-        [
-            f"create table {qualified} ({', '.join(definitions)})",
-            f"create index {index} on {qualified} ({key})",  # what ensure_key_indexes makes
-        ],
-    )
+    create = [f"create table {qualified} ({', '.join(definitions)})"]
+    after = [f"create index {index} on {qualified} ({key})"]  # what ensure_key_indexes makes
+    return client, connection, create, after
 
 
 _TEXT = {"data_type": "text", "nullable": False}
