@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,6 +42,7 @@ HEAD_BYTES = 64 * 1024  # enough to read any export's header line
 SEPARATOR = "__"
 REASON_SUFFIX = ".reason.txt"
 PARTIAL_PREFIX = ".part-"
+STALE_PARTIAL_S = 3600.0  # a partial copy this old belongs to an import that was killed
 
 
 class RefusedFile(ValueError):
@@ -188,6 +190,25 @@ class Inbox:
     def pending(self, kind: str) -> list[InboxFile]:
         """Files of `kind` waiting to load, oldest drop first (partial copies are ignored)."""
         return self._stored(self.inbox_dir, kind)
+
+    def sweep_partials(self, kind: str, older_than_s: float = STALE_PARTIAL_S) -> list[str]:
+        """Remove the partial copies of `kind` that an import killed mid-copy left behind
+        (hidden, so never loaded, but as large as the export); their names. A copy in
+        progress is younger: a local one's file is written as it goes, a remote one appears
+        only once uploaded whole."""
+        folder = self.inbox_dir / kind
+        if not folder.is_dir():
+            return []
+        cutoff = time.time() - older_than_s
+        swept = []
+        for path in folder.glob(f"*/{PARTIAL_PREFIX}*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+                    swept.append(f"{path.parent.name}/{path.name}")
+            except FileNotFoundError:  # renamed into place (or swept) meanwhile
+                continue
+        return swept
 
     def rejected(self, kind: str | None = None) -> list[InboxFile]:
         kinds = [kind] if kind else _subfolders(self.rejected_root)

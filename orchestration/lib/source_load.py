@@ -113,7 +113,11 @@ def _load(
 
 
 def claim_files(context: dg.AssetExecutionContext, inbox: Inbox, kind: str) -> list[InboxFile]:
-    """Inbox files of `kind` this run loads; one already archived (same checksum) is cleared."""
+    """Inbox files of `kind` this run loads; one already archived (same checksum) is cleared,
+    and so are the partial copies a killed `fitelt import` left."""
+    for name in inbox.sweep_partials(kind):
+        context.log.warning("%s: removed %s, a partial copy left by an interrupted import",
+                            kind, name)  # fmt: skip
     to_load = []
     for item in inbox.pending(kind):
         if inbox.is_archived(item):

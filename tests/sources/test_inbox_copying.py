@@ -74,3 +74,20 @@ def test_the_copy_falls_back_where_the_kernel_cannot(
     stored, new = inbox.store(export, "demo")
     assert new and stored.path.read_bytes() == export.read_bytes()
     assert stored.sha256 in stored.path.name
+
+
+def test_partial_copies_of_killed_imports_are_swept_once_stale(
+    inbox: Inbox, tmp_path: Path
+) -> None:
+    waiting = inbox.drop(SAMPLE_WEIGHT_CSV, "demo")
+    folder = waiting.path.parent
+    stale = folder / ".part-4242-0badc0de"  # what a `fitelt import` killed mid-copy leaves
+    stale.write_bytes(SAMPLE_WEIGHT_CSV.read_bytes()[:1000])
+    two_hours_ago = stale.stat().st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    copying = folder / ".part-4343-00c0ffee"  # an import copying right now
+    copying.write_bytes(b"Date,")
+    assert inbox.sweep_partials("withings") == [f"demo/{stale.name}"]
+    assert not stale.exists() and copying.exists() and waiting.path.exists()
+    assert inbox.pending("withings") == [waiting]
+    assert inbox.sweep_partials("strava") == []  # no folder yet: nothing to do
