@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -308,5 +309,15 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(previous_umask)  # for callers in-process (tests); a CLI process exits anyway
 
 
+def console() -> None:
+    """The `fitelt` command: `main`, then an exit that skips the interpreter's last garbage
+    collection over everything the command imported (Dagster, dbt, dlt: 1.2-1.4 s of a
+    `fitelt materialize`). `gc.freeze` leaves atexit handlers, flushing and closing as they
+    are; only the final sweep of the frozen objects is skipped, and the process ends."""
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
