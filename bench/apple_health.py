@@ -178,26 +178,36 @@ def _load(db: ConnInfo, env: dict[str, str], export: Path, label: str) -> dict:
     return row
 
 
+def _first_import(server: ConnInfo, export: Path) -> dict:
+    """A first import into a fresh installation, removed again (the repeat of the first one)."""
+    db, env, data_dir = _installation(server)
+    try:
+        return _load(db, env, export, "end to end, again")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def _case(server: ConnInfo, records: int) -> dict:
+    """Floor, load, floor, load: each the best of its two runs (this machine is shared: the
+    least disturbed run of each is the one to compare)."""
     export, later = large_export(records), large_export(records, LATER_DAYS)
     floors = [iterparse_floor(export)]
     log.info("iterparse floor %s records: %.1f s", f"{records:,}", floors[0]["seconds"])
     alone = reader_alone(export)
     db, env, data_dir = _installation(server)
     try:
-        first = _load(db, env, export, "end to end (import + materialise)")
+        firsts = [_load(db, env, export, "end to end (import + materialise)")]
         identical = _load(db, env, export, "re-import, identical file")
         idle = _materialize(env, db)  # what a scheduled run finds then: nothing to load
         again = _load(db, env, later, f"later export (+{LATER_DAYS} days)")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     floors.append(iterparse_floor(export))
-    floor = {
-        "seconds": sum(f["seconds"] for f in floors) / len(floors),
-        "cpu_s": sum(f["cpu_s"] for f in floors) / len(floors),
-        "elements": floors[0]["elements"],
-        "runs": [f["seconds"] for f in floors],
-    }
+    log.info("iterparse floor %s records: %.1f s", f"{records:,}", floors[1]["seconds"])
+    firsts.append(_first_import(server, export))
+    best = min(floors, key=lambda f: f["seconds"])
+    floor = {**best, "runs": [f["seconds"] for f in floors]}
+    first = {**min(firsts, key=lambda f: f["seconds"]), "runs": [f["seconds"] for f in firsts]}
     return {"records": records, "file_mb": export.stat().st_size / 2**20,
             "later_mb": later.stat().st_size / 2**20, "floor": floor, "reader": alone,
             "loads": [first, identical, again], "idle_run": idle}  # fmt: skip
