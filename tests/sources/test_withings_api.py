@@ -135,3 +135,32 @@ def test_api_load_is_incremental_and_idempotent(
     assert lastupdates[0] == 0 and lastupdates[-1] > 0
     for secret in (*tokens, CLIENT_SECRET):
         assert secret not in caplog.text
+
+
+@pytest.mark.slow
+def test_a_refresh_token_in_the_environment_seeds_the_grant_once(
+    fitelt_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WITHINGS_REFRESH_TOKEN (README: configuration) becomes the default athlete's grant when
+    it has none; once rotated, the stale value left in the environment is not used again (the
+    fake rejects a refresh token that was already rotated, as Withings does)."""
+    with FakeWithings(_groups(3), client_secret=CLIENT_SECRET, strict_rotation=True) as fake:
+        seed = fake.current_refresh_token
+        monkeypatch.setenv("WITHINGS_REFRESH_TOKEN", seed)
+        api = WithingsApiResource(
+            client_id=fake.client_id, client_secret=CLIENT_SECRET, base_url=fake.url
+        )
+        instance = dg.DagsterInstance.ephemeral()
+        store = TokenStore.open(tmp_path / "data" / "secrets")
+        assert store.get("withings", "demo") is None
+        first = materialize("withings/measures", instance=instance, resources={"withings_api": api})
+        assert succeeded(first)
+        assert query(fitelt_env, "select count(*) from raw.withings_measures")[0][0] == 9
+        stored = store.get("withings", "demo")
+        assert stored is not None and stored["refresh_token"] == fake.current_refresh_token != seed
+        fake.expire_access_token()  # the next run must refresh: with the rotated token
+        second = materialize(
+            "withings/measures", instance=instance, resources={"withings_api": api}
+        )
+        assert succeeded(second)
+        assert fake.refresh_count == 2
