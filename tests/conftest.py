@@ -97,6 +97,47 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-xdist registers the marker itself; `pytest -p no:xdist` does not load it, and
     # --strict-markers would then reject the groups added below.
     config.addinivalue_line("markers", "xdist_group(name): tests run on one xdist worker")
+    if getattr(config.option, "dist", "no") == "loadgroup":
+        # Hand the groups out in the order collection leaves them (longest first, below), not
+        # xdist's (most tests first).
+        config.option.loadscopereorder = False
+
+
+# The order xdist hands out the long groups in (seconds each took in `make test` on the 2-core
+# CI machine); the other groups, each under 10 s, follow, most tests first. Long groups first,
+# so the two workers end together. The three Evidence builds take turns on one lock
+# (fitelt/site/build.py): while the sample site builds on one worker, the other runs long
+# groups that build no site, then the empty-warehouse build and, three groups later, the S3
+# pipeline's start, so that no worker sits waiting for the lock.
+GROUP_ORDER = (
+    "site-sample",  # 308: the sample pipeline and site, then the browser tests
+    "tests/reliability/test_concurrent_runs.py",  # 115, mostly waiting for `fitelt serve`
+    "dbt-marts-sample",  # 76: the sample warehouse, built once
+    "tests/dbt/test_pipeline_e2e.py",  # 37
+    "tests/reliability/test_reliability_kill.py",  # 51
+    "tests/dbt/test_training_science.py",  # 48
+    "tests/site/test_report_site.py",  # 124, the empty-warehouse site build
+    "tests/sources/test_activity_files_pool.py",  # 45
+    "tests/reliability/test_reliability_dbt.py",  # 41
+    "tests/dbt/test_activity_marts.py",  # 39
+    "tests/storage/test_two_workers_s3.py",  # 152, the whole pipeline and site on S3
+    "tests/live/test_live_foot_sensors.py",  # 30
+    "tests/dbt/test_wellness_sample.py",  # 29
+    "tests/cli/test_serve_shutdown.py",  # 22
+    "tests/sources/test_crossfit_sheets.py",  # 21
+    "tests/dbt/test_activity_files_e2e.py",  # 21
+    "tests/warehouse/test_security_athletes.py",  # 20
+    "tests/dbt/test_strength_body_sample.py",  # 19
+    "tests/reliability/test_reliability_api.py",  # 18
+    "tests/warehouse/test_security_privacy.py",  # 17
+    "tests/sources/test_apple_health_fast.py",  # 16
+    "tests/live/test_live_bikes.py",  # 14
+    "tests/live/test_live_report_api.py",  # 13
+    "tests/sources/test_activity_files_load.py",  # 13
+    "tests/sources/test_oura_load.py",  # 13
+    "tests/sources/test_activity_files_archives.py",  # 11
+    "tests/storage/test_storage_on_s3.py",  # 10
+)
 
 
 XDIST_GROUP = pytest.StashKey[str]()
@@ -113,8 +154,8 @@ def pytest_collection_modifyitems(
     use the sample site (fixture `site`, whatever their module) are one group together, as they
     share one sample build per worker process (tests/site/browser/site.py). The other site
     tests, the empty-warehouse build among them, stay in their module's group: that build then
-    runs on whichever worker is free, not after the sample's on the same one. A plain `pytest`
-    run (no -n) ignores the groups."""
+    runs on the other worker or later, not right after the sample's (GROUP_ORDER). A plain
+    `pytest` run (no -n) ignores the groups."""
     site_tests = Path(__file__).parent / "site"
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
@@ -126,15 +167,33 @@ def pytest_collection_modifyitems(
             group = item.path.relative_to(PROJECT_ROOT).as_posix()
         item.add_marker(pytest.mark.xdist_group(group))
         item.stash[XDIST_GROUP] = group
-    # xdist hands out the groups with the most tests first; among groups of one size, the site's
-    # (the site builds) go first.
-    items.sort(key=lambda item: not item.path.is_relative_to(site_tests))
+    _longest_groups_first(items)
     result = yield  # xdist's worker turns the markers into an "@group" suffix of the test ids
     if getattr(config.option, "loadgroup", False):
         for item in items:
             if XDIST_GROUP in item.stash:
                 _keep_group_in_nodeid(item, item.stash[XDIST_GROUP])
     return result
+
+
+def _longest_groups_first(items: list[pytest.Item]) -> None:
+    """Sort the items group by group: GROUP_ORDER's groups in its order, then the others, most
+    tests first; each group's items keep their order. xdist (--no-loadscope-reorder, set in
+    pytest_configure) hands the groups out in this order, each to the next worker that runs
+    low."""
+    rank = {group: index for index, group in enumerate(GROUP_ORDER)}
+    position: dict[str, int] = {}
+    size: dict[str, int] = {}
+    for item in items:
+        group = item.stash[XDIST_GROUP]
+        position.setdefault(group, len(position))
+        size[group] = size.get(group, 0) + 1
+
+    def key(item: pytest.Item) -> tuple[int, int, int]:
+        group = item.stash[XDIST_GROUP]
+        return rank.get(group, len(rank)), -size[group], position[group]
+
+    items.sort(key=key)
 
 
 def _keep_group_in_nodeid(item: pytest.Item, group: str) -> None:

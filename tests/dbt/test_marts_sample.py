@@ -1,7 +1,8 @@
 """The marts that combine the three sources, on the whole sample (Withings + Strava + CrossFit):
 training_load_daily (runs and CrossFit sessions) and ml_training_weeks (weigh-ins, runs, CrossFit
 and the training load), each recomputed independently with pandas from the raw sample CSVs
-(tests/dbt/marts_sample.py, tests/dbt/training_expectations.py).
+(tests/dbt/marts_sample.py, tests/dbt/training_expectations.py); and that the reader role reads
+the marts and nothing else.
 
 The sample warehouse is built once per session (tests/dbt/conftest.py) and shared with
 test_marts_sample_crossfit.py and test_marts_sample_running.py. test_strength_body_sample.py and
@@ -11,8 +12,10 @@ test_wellness_sample.py import the sample readers from this module.
 from __future__ import annotations
 
 import pandas as pd
+import psycopg2
 import pytest
 
+from fitelt.warehouse import READER_ROLE, ConnInfo
 from tests.conftest import query
 from tests.dbt import training_expectations as training
 from tests.dbt.marts_sample import (
@@ -145,3 +148,29 @@ def test_ml_training_weeks_load_columns_follow_training_load_daily(built: Built)
     for column in ("ctl", "atl"):
         assert_close(weeks[f"{column}_end"], as_of[column].fillna(0.0), f"{column}_end")
     assert (weeks["weekly_trimp"] > 0).sum() > 50 and (weeks["ctl_end"] > 0).sum() > 50
+
+
+def test_reader_role_reads_marts_only(built: Built) -> None:
+    reader = built.db.as_user(READER_ROLE, "x")
+    assert query(reader, "select count(*) from marts.weight_daily")[0][0] > 100
+    for statement in (
+        "select count(*) from raw.withings_measures",
+        "select count(*) from staging.stg_withings__measures",
+        "delete from marts.weight_daily",
+        "create table marts.sneaky (id int)",
+        "create table public.sneaky (id int)",
+    ):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            _rolled_back(reader, statement)
+
+
+def _rolled_back(conn: ConnInfo, statement: str) -> None:
+    """Run `statement` and roll it back: the sample warehouse is shared (were a write allowed,
+    the test fails without changing what the other tests read)."""
+    db = psycopg2.connect(conn.dsn())
+    try:
+        with db.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        db.rollback()
+        db.close()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-import psycopg2
 import pytest
 
 from fitelt.inbox.store import Inbox
@@ -145,26 +144,6 @@ def test_sample_data_end_to_end_matches_pandas(fitelt_env, tmp_path: Path) -> No
     after = query(fitelt_env, "select count(*) from raw.withings_measures")[0][0]
     assert after == before
     assert not inbox.pending("withings")
-
-
-@pytest.mark.slow
-def test_reader_role_reads_marts_only(fitelt_env) -> None:
-    from fitelt.warehouse import READER_ROLE
-
-    settings = Settings.from_env()
-    Inbox(settings.inbox_dir, settings.archive_dir).drop(SAMPLE_WEIGHT_CSV, "demo")
-    assert succeeded(materialize(MODELS, instance=dg.DagsterInstance.ephemeral()))
-    reader = fitelt_env.as_user(READER_ROLE, "x")
-    assert query(reader, "select count(*) from marts.weight_daily")[0][0] > 100
-    for statement in (
-        "select count(*) from raw.withings_measures",
-        "select count(*) from staging.stg_withings__measures",
-        "delete from marts.weight_daily",
-        "create table marts.sneaky (id int)",
-        "create table public.sneaky (id int)",
-    ):
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-            query(reader, statement)
 
 
 def test_malformed_rows_are_quarantined_and_good_rows_load(fitelt_env, tmp_path: Path) -> None:
