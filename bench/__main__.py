@@ -27,7 +27,7 @@ from .pipeline import run_pipeline
 from .report import splice_section, write_report
 from .scaling import run_scaling
 from .server import bench_server
-from .startup import run_startup
+from .startup import STARTUP_HEADING, run_startup, startup_table
 
 SECTIONS = ("ingest", "incremental", "scaling", "fileload", "freshness", "pipeline", "startup",
             "activity_files", "apple_health")  # fmt: skip
@@ -124,6 +124,8 @@ def main() -> None:
     elif only == {"apple_health"}:
         section = apple_health_section(results["apple_health"])
         splice_section(args.report, APPLE_HEALTH_HEADING, section)
+    elif only == {"startup"}:  # its section alone: the rest of the report stays as it is
+        splice_section(args.report, STARTUP_HEADING, startup_table(results["startup"]))
     else:
         write_report(args.report, results, command)
     logging.info("wrote %s", args.report)

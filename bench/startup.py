@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,20 +55,25 @@ def _old_cli(args: list[str], env: dict[str, str], tree: Path) -> float:
 def run_startup(server: ConnInfo, *, repeats: int = 5, before: Path | None = None) -> dict:
     trees = {"now": PROJECT_ROOT, **({"before": before} if before else {})}
     env = _installation(server)
-    assert _fitelt(NO_OP, env) > 0  # the first run loads the sample; later runs have nothing
-    env_before = _installation(server) if before else {}  # its own folder: the old dlt layout
-    if before:
-        _old_cli(NO_OP, env_before, before)
-    samples: dict[str, list[tuple[float, float]]] = {}
-    for _ in range(repeats):
-        samples.setdefault("frameworks", []).append(_python(FRAMEWORKS, PROJECT_ROOT))
-        for label, tree in trees.items():
-            samples.setdefault(f"definitions ({label})", []).append(_python(DEFINITIONS, tree))
-        samples.setdefault("no-op materialize (now)", []).append((_fitelt(NO_OP, env), 0.0))
+    env_before: dict[str, str] = {}
+    try:
+        assert _fitelt(NO_OP, env) > 0  # the first run loads the sample; later runs have nothing
+        env_before = _installation(server) if before else {}  # its own folder: the old dlt layout
         if before:
-            samples.setdefault("no-op materialize (before)", []).append(
-                (_old_cli(NO_OP, env_before, before), 0.0)
-            )
+            _old_cli(NO_OP, env_before, before)
+        samples: dict[str, list[tuple[float, float]]] = {}
+        for _ in range(repeats):
+            samples.setdefault("frameworks", []).append(_python(FRAMEWORKS, PROJECT_ROOT))
+            for label, tree in trees.items():
+                samples.setdefault(f"definitions ({label})", []).append(_python(DEFINITIONS, tree))
+            samples.setdefault("no-op materialize (now)", []).append((_fitelt(NO_OP, env), 0.0))
+            if before:
+                samples.setdefault("no-op materialize (before)", []).append(
+                    (_old_cli(NO_OP, env_before, before), 0.0)
+                )
+    finally:  # the installations' data folders (their databases go with the server)
+        for folder in {env.get("FITELT_DATA_DIR"), env_before.get("FITELT_DATA_DIR")} - {None}:
+            shutil.rmtree(str(folder), ignore_errors=True)
     rows = []
     floor = statistics.median(s for s, _ in samples["frameworks"])
     for name, values in samples.items():
@@ -78,9 +84,12 @@ def run_startup(server: ConnInfo, *, repeats: int = 5, before: Path | None = Non
     return {"repeats": repeats, "rows": rows}
 
 
+STARTUP_HEADING = "## 6. Start-up: definitions import and a no-op run (issue #15)"
+
+
 def startup_table(startup: dict) -> list[str]:
     lines = [
-        "## Start-up: definitions import and a no-op run",
+        STARTUP_HEADING,
         "",
         f"Median of {startup['repeats']} interleaved runs each, against the floor of importing "
         "`dagster, dagster_dbt, dagster_dlt, dlt` alone (the ratio column). Targets (issue "
