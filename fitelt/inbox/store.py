@@ -12,8 +12,10 @@ for any file system or object store (`safe_name`), after the checksum. A rejecte
 
 The roots are local folders or remote ones (`FITELT_STORAGE_URL`, e.g. S3; see
 `fitelt.storage`): the layout, the checksums and the claims are the same on both. A drop is
-written under a hidden partial name and then renamed (locally) or copied server-side (remote),
-so a listing never sees half a file.
+hashed before anything is written, so content already waiting or loaded is not copied again
+(`copying.py`); a new one is written under a hidden partial name and then renamed (locally) or
+copied server-side (remote), so a listing never sees half a file. Partial copies a killed
+import left are swept by the source's next run once they are an hour old.
 """
 
 from __future__ import annotations
