@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +80,12 @@ def exports(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> I
 
     state = dlt.current.resource_state().setdefault("athletes", {})
     margin_us = int(RESCAN_MARGIN.total_seconds() * 1_000_000)
-    # Checksums are computed in a thread while the exports are read (hashing 1 GB takes a
-    # second of its own); an export found loaded already is dropped then, before any commit.
+    # A checksum the caller did not give (the inbox's) is computed in a thread while the
+    # exports are read (hashing 1 GB takes a second of its own); an export found loaded
+    # already is dropped then, before any commit.
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{SOURCE}-sha256")
     try:
-        checksums = [hashing.submit(file_sha256, source_file.path) for source_file in files]
+        checksums = [_checksum(hashing, source_file) for source_file in files]
         disposition = prepare_tables([f.athlete_id for f in files]) if files else "merge"
         folder = _work_folder()
         for source_file, checksum in zip(files, checksums, strict=True):
@@ -111,6 +112,15 @@ def exports(files: Sequence[SourceFile] = (), batch_rows: int = BATCH_ROWS) -> I
                     yield item
     finally:
         hashing.shutdown(wait=False, cancel_futures=True)
+
+
+def _checksum(hashing: ThreadPoolExecutor, source_file: SourceFile) -> Future[str]:
+    """The export's sha256: the one its caller knows (done at once), else hashed in `hashing`."""
+    if source_file.checksum:
+        known: Future[str] = Future()
+        known.set_result(source_file.checksum)
+        return known
+    return hashing.submit(file_sha256, source_file.path)
 
 
 def _work_folder() -> Any:

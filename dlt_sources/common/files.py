@@ -13,7 +13,9 @@ class SourceFile:
     """An export file of one athlete, as handed to a source.
 
     `name` is the name the athlete gave the file (rows record it as `source_file`); the stored
-    path may differ. `on_reject` is told the reason when the file is rejected as a whole.
+    path may differ. `checksum` is its sha256 when the caller knows it already (the inbox
+    stores every file under it); otherwise `sha256` reads the file. `on_reject` is told the
+    reason when the file is rejected as a whole.
     """
 
     path: Path
@@ -21,6 +23,7 @@ class SourceFile:
     timezone: str
     name: str = ""
     on_reject: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    checksum: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -28,7 +31,7 @@ class SourceFile:
 
     @property
     def sha256(self) -> str:
-        return file_sha256(self.path)
+        return self.checksum or file_sha256(self.path)
 
     def reject(self, reason: str) -> None:
         if self.on_reject is not None:

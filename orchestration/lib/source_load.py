@@ -98,6 +98,7 @@ def _load(
                 warehouse.athlete(item.athlete_id).timezone,
                 name=item.original_name,
                 on_reject=lambda reason, path=item.path: rejected.__setitem__(path, reason),
+                checksum=item.sha256,  # its content address: not read again to hash it
             )
             for item in claimed
         ]

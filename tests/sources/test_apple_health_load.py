@@ -15,7 +15,7 @@ import dlt
 import pytest
 
 from dlt_sources.apple_health import APPLE_HEALTH_TABLE_HINTS, apple_health_source
-from dlt_sources.common.files import SourceFile
+from dlt_sources.common.files import SourceFile, file_sha256
 from dlt_sources.common.tables import ensure_tables
 from dlt_sources.synthetic.apple_health import write_sample_apple_health
 from dlt_sources.synthetic.apple_health.xml_export import export_document
@@ -34,12 +34,13 @@ def _pipeline(db, tmp_path: Path) -> dlt.Pipeline:
     )
 
 
-def _load(db, tmp_path: Path, *paths: Path, rejected: dict | None = None) -> dlt.Pipeline:
+def _load(db, tmp_path: Path, *paths: Path, rejected: dict | None = None,
+          checksum: str | None = None) -> dlt.Pipeline:  # fmt: skip
     sink = rejected if rejected is not None else {}
     files = [
         SourceFile(
             path, "demo", "Europe/Paris", name=path.name,
-            on_reject=lambda reason, p=path: sink.__setitem__(p.name, reason),
+            on_reject=lambda reason, p=path: sink.__setitem__(p.name, reason), checksum=checksum,
         )
         for path in paths
     ]  # fmt: skip
@@ -101,6 +102,22 @@ def test_reimporting_the_same_export_writes_no_row(fresh_db, tmp_path):
     copy.parent.mkdir()
     shutil.copy(export, copy)
     _load(fresh_db, tmp_path, copy)  # another name, same bytes
+    assert (
+        query(fresh_db, "select count(*), max(_dlt_load_id) from raw.apple_health_records")
+        == before
+    )
+
+
+def test_a_checksum_the_inbox_gives_is_used_without_reading_the_file(fresh_db, tmp_path):
+    export = write_sample_apple_health(tmp_path / "in")
+    _load(fresh_db, tmp_path, export)
+    before = query(fresh_db, "select count(*), max(_dlt_load_id) from raw.apple_health_records")
+    broken = tmp_path / "broken" / "export.zip"  # were it read, it would be rejected
+    broken.parent.mkdir()
+    broken.write_bytes(export.read_bytes()[:5000])
+    rejected: dict = {}
+    _load(fresh_db, tmp_path, broken, rejected=rejected, checksum=file_sha256(export))
+    assert rejected == {}, "known as loaded by its checksum: skipped, never opened"
     assert (
         query(fresh_db, "select count(*), max(_dlt_load_id) from raw.apple_health_records")
         == before
